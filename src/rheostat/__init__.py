@@ -1,0 +1,48 @@
+"""rheostat: hyperparameter optimization that persists, scales, and explains itself.
+
+>>> import rheostat
+>>> def objective(trial):
+...     x = trial.suggest_float("x", -10, 10)
+...     return (x - 2) ** 2
+>>> study = rheostat.create_study(seed=0)
+>>> study.optimize(objective, n_trials=50)
+>>> abs(study.best_params["x"] - 2) < 1
+True
+"""
+
+from rheostat.distributions import Categorical, Distribution, Float, Int
+from rheostat.exceptions import (
+    DuplicatedStudyError,
+    GridExhaustedError,
+    RheostatError,
+    StorageConflictError,
+    StudyNotFoundError,
+    TrialPruned,
+)
+from rheostat.space import Space
+from rheostat.study import Study, Trial, create_study, delete_study, load_study
+from rheostat.trial import Direction, TrialRecord, TrialState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "Direction",
+    "Distribution",
+    "DuplicatedStudyError",
+    "Float",
+    "GridExhaustedError",
+    "Int",
+    "RheostatError",
+    "Space",
+    "StorageConflictError",
+    "Study",
+    "StudyNotFoundError",
+    "Trial",
+    "TrialPruned",
+    "TrialRecord",
+    "TrialState",
+    "create_study",
+    "delete_study",
+    "load_study",
+]

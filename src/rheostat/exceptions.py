@@ -1,0 +1,59 @@
+"""The exceptions rheostat raises, in one tree.
+
+::
+
+    RheostatError                   base of everything below
+    ├── StudyNotFoundError          fix input: the study name or the storage URL is wrong
+    ├── DuplicatedStudyError        fix input: pass load_if_exists=True or another name
+    ├── StorageConflictError        retry: another writer appended since this one read
+    ├── GridExhaustedError          abandon: every grid point has been taken
+    └── TrialPruned                 control flow raised by an objective, not an error
+
+Invalid arguments raise the built-in ``ValueError`` or ``TypeError`` with a message that names the
+parameter, the value and the fix.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DuplicatedStudyError",
+    "GridExhaustedError",
+    "RheostatError",
+    "StorageConflictError",
+    "StudyNotFoundError",
+    "TrialPruned",
+]
+
+
+class RheostatError(Exception):
+    """Base class of the errors rheostat raises."""
+
+
+class StudyNotFoundError(RheostatError, KeyError):
+    """No study of that name exists in the storage. Fix the name or the storage URL."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicatedStudyError(RheostatError):
+    """A study of that name already exists. Pass ``load_if_exists=True`` or choose another name."""
+
+
+class StorageConflictError(RheostatError):
+    """A conditional append lost a race: another writer appended first. Re-read and retry."""
+
+
+class GridExhaustedError(RheostatError):
+    """Every point of the grid has been taken by a trial; there is nothing left to run."""
+
+
+class TrialPruned(RheostatError):  # noqa: N818 - the name users of Optuna know
+    """Raise this from an objective to stop the trial early; it is recorded as ``PRUNED``.
+
+    Raising it when ``trial.should_prune()`` is true is the usual pattern::
+
+        trial.report(loss, step=epoch)
+        if trial.should_prune():
+            raise rheostat.TrialPruned()
+    """

@@ -1,0 +1,71 @@
+"""The scheduler interface: continue, stop or pause a running trial; what to start next.
+
+- ``on_report(history, trial, step, value) -> Decision`` after each ``trial.report``;
+- ``next_action(history) -> Action`` before each new trial (``Start`` with a budget, by default
+  unlimited).
+
+Contract: a scheduler is a pure function of the history it is given; it never sees storage or
+the study and never changes a trial itself. The study's loop is the one place that applies its
+decisions. It may be called from several threads at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from rheostat.trial import History, TrialRecord
+
+__all__ = ["Action", "Decision", "FIFOScheduler", "Scheduler", "Start"]
+
+
+class Decision(enum.Enum):
+    """What to do with a running trial after a report.
+
+    ``CONTINUE``: keep training. ``STOP``: stop now; the trial is recorded ``PRUNED`` with its
+    last reported value (the objective sees ``trial.should_prune()`` true). ``PAUSE``: save a
+    checkpoint and give the worker back; the scheduler may resume the trial later with a larger
+    budget.
+    """
+
+    CONTINUE = "continue"
+    STOP = "stop"
+    PAUSE = "pause"
+
+
+@dataclass(frozen=True)
+class Start:
+    """Start a new trial; the objective sees ``budget`` as ``trial.budget`` (``None``: no limit)."""
+
+    budget: float | None = None
+
+
+Action: TypeAlias = Start
+"""What the scheduler wants run next (more kinds come with multi-fidelity schedulers)."""
+
+
+class Scheduler:
+    """Base class of schedulers; on its own it runs every trial to completion."""
+
+    def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
+        """The decision for ``trial`` after it reported ``value`` at ``step``.
+
+        ``trial.intermediate_values`` already includes this report.
+        """
+        return Decision.CONTINUE
+
+    def next_action(self, history: History) -> Action:
+        """What to run next; by default a new trial with no budget limit."""
+        return Start()
+
+    def dump(self) -> dict[str, Any]:
+        """Settings and state as JSON-representable data."""
+        return {"type": type(self).__name__}
+
+
+class FIFOScheduler(Scheduler):
+    """Run every trial to completion, in the order they are asked: no pruning."""
+
+    def __repr__(self) -> str:
+        return "FIFOScheduler()"

@@ -1,0 +1,72 @@
+"""The in-memory backend: a dict of lists behind a lock. Fast; gone when the process ends."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+from rheostat.exceptions import DuplicatedStudyError, StorageConflictError, StudyNotFoundError
+from rheostat.storage._base import Storage, StudyInfo
+from rheostat.storage._events import Event
+from rheostat.trial import Direction
+
+__all__ = ["InMemoryStorage"]
+
+
+class InMemoryStorage(Storage):
+    """Studies held in this process's memory. Thread-safe; not shared between processes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._studies: dict[str, tuple[StudyInfo, list[Event]]] = {}
+
+    @property
+    def url(self) -> str:
+        return "memory"
+
+    def create_study(self, name: str, directions: Sequence[Direction]) -> StudyInfo:
+        with self._lock:
+            if name in self._studies:
+                raise DuplicatedStudyError(
+                    f"a study named {name!r} already exists in memory; pass load_if_exists=True "
+                    "to continue it, or choose another name"
+                )
+            info = StudyInfo(name, tuple(directions), time.time())
+            self._studies[name] = (info, [])
+            return info
+
+    def _get(self, name: str) -> tuple[StudyInfo, list[Event]]:
+        try:
+            return self._studies[name]
+        except KeyError:
+            raise StudyNotFoundError(
+                f"no study named {name!r} in memory; known studies: {sorted(self._studies)}"
+            ) from None
+
+    def get_study(self, name: str) -> StudyInfo:
+        with self._lock:
+            return self._get(name)[0]
+
+    def list_studies(self) -> list[StudyInfo]:
+        with self._lock:
+            return [info for info, _ in self._studies.values()]
+
+    def delete_study(self, name: str) -> None:
+        with self._lock:
+            self._get(name)
+            del self._studies[name]
+
+    def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
+        with self._lock:
+            log = self._get(study)[1]
+            if expect_seq is not None and len(log) != expect_seq:
+                raise StorageConflictError(
+                    f"study {study!r} is at sequence {len(log)}, not {expect_seq}"
+                )
+            log.extend(events)
+            return len(log)
+
+    def read(self, study: str, since: int = 0) -> list[Event]:
+        with self._lock:
+            return self._get(study)[1][since:]

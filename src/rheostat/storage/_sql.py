@@ -1,0 +1,228 @@
+"""The SQL backend on SQLAlchemy Core: SQLite (the embedded default) and other SQL databases.
+
+Tables: ``rheostat_schema`` (one row: the schema version), ``rheostat_studies`` and
+``rheostat_events`` (primary key ``(study_id, seq)``, so two writers can never store the same
+sequence number: that key is the compare-and-set). SQLite runs in WAL mode with
+``synchronous=NORMAL``: a committed append survives the process being killed, and readers never
+block the writer. Every statement is parameterized; a study name is only ever data.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine
+
+from rheostat.exceptions import (
+    DuplicatedStudyError,
+    RheostatError,
+    StorageConflictError,
+    StudyNotFoundError,
+)
+from rheostat.storage._base import Storage, StudyInfo
+from rheostat.storage._events import Event, decode_event, encode_event
+from rheostat.trial import Direction
+
+__all__ = ["SCHEMA_VERSION", "SQLStorage"]
+
+SCHEMA_VERSION = 1
+
+_metadata = sa.MetaData()
+_schema = sa.Table(
+    "rheostat_schema", _metadata, sa.Column("version", sa.Integer, nullable=False)
+)
+_studies = sa.Table(
+    "rheostat_studies",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(512), nullable=False, unique=True),
+    sa.Column("directions", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+_events = sa.Table(
+    "rheostat_events",
+    _metadata,
+    sa.Column(
+        "study_id",
+        sa.Integer,
+        sa.ForeignKey("rheostat_studies.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+_MAX_RETRIES = 50
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 60000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa_event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front, so two writers never deadlock on an upgrade.
+        immediate = conn.get_execution_options().get("rheostat_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class SQLStorage(Storage):
+    """Studies in a SQL database named by a SQLAlchemy URL, e.g. ``sqlite:///study.db``.
+
+    Safe to share between threads, processes and (for server databases) machines.
+    """
+
+    def __init__(self, url: str, *, engine_kwargs: dict[str, Any] | None = None) -> None:
+        self._url = sa.engine.make_url(url)
+        kwargs: dict[str, Any] = dict(engine_kwargs or {})
+        self._is_sqlite = self._url.get_backend_name() == "sqlite"
+        if self._is_sqlite:
+            kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 60})
+        self._engine = sa.create_engine(self._url, **kwargs)
+        if self._is_sqlite:
+            _sqlite_setup(self._engine)
+        self._writer = self._engine.execution_options(rheostat_write=True)
+        self._ids: dict[str, int] = {}
+        try:
+            self._init_schema()
+        except sa.exc.OperationalError as exc:
+            raise RheostatError(
+                f"cannot open storage {self.url}: {exc.orig}; check that the folder exists "
+                "and is writable"
+            ) from None
+
+    @property
+    def url(self) -> str:
+        return self._url.render_as_string(hide_password=True)
+
+    def _init_schema(self) -> None:
+        with self._writer.begin() as conn:
+            _metadata.create_all(conn, checkfirst=True)
+            version = conn.execute(sa.select(_schema.c.version)).scalar()
+            if version is None:
+                conn.execute(_schema.insert().values(version=SCHEMA_VERSION))
+            elif version > SCHEMA_VERSION:
+                raise RheostatError(
+                    f"storage {self.url} has schema version {version}, newer than this "
+                    f"rheostat's {SCHEMA_VERSION}; upgrade rheostat"
+                )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _not_found(self, name: str) -> StudyNotFoundError:
+        return StudyNotFoundError(
+            f"no study named {name!r} in {self.url}; list them with "
+            f"`rheostat studies --storage {self.url}`"
+        )
+
+    @staticmethod
+    def _info(row: Any) -> StudyInfo:
+        dirs = tuple(Direction(d) for d in json.loads(row.directions))
+        return StudyInfo(row.name, dirs, row.created_at)
+
+    def create_study(self, name: str, directions: Sequence[Direction]) -> StudyInfo:
+        created = time.time()
+        dirs = json.dumps([d.value for d in directions])
+        try:
+            with self._writer.begin() as conn:
+                conn.execute(
+                    _studies.insert().values(name=name, directions=dirs, created_at=created)
+                )
+        except sa.exc.IntegrityError:
+            raise DuplicatedStudyError(
+                f"a study named {name!r} already exists in {self.url}; pass "
+                "load_if_exists=True to continue it, or choose another name"
+            ) from None
+        return StudyInfo(name, tuple(directions), created)
+
+    def get_study(self, name: str) -> StudyInfo:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(_studies.c.name, _studies.c.directions, _studies.c.created_at).where(
+                    _studies.c.name == name
+                )
+            ).first()
+        if row is None:
+            raise self._not_found(name)
+        return self._info(row)
+
+    def list_studies(self) -> list[StudyInfo]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(_studies.c.name, _studies.c.directions, _studies.c.created_at).order_by(
+                    _studies.c.id
+                )
+            ).all()
+        return [self._info(r) for r in rows]
+
+    def delete_study(self, name: str) -> None:
+        with self._writer.begin() as conn:
+            sid = self._study_id(conn, name)
+            conn.execute(_events.delete().where(_events.c.study_id == sid))
+            conn.execute(_studies.delete().where(_studies.c.id == sid))
+        self._ids.pop(name, None)
+
+    def _study_id(self, conn: Connection, name: str) -> int:
+        sid = self._ids.get(name)
+        if sid is None:
+            sid = conn.execute(sa.select(_studies.c.id).where(_studies.c.name == name)).scalar()
+            if sid is None:
+                raise self._not_found(name)
+            self._ids[name] = sid
+        return sid
+
+    def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
+        payloads = [encode_event(e) for e in events]
+        for _ in range(_MAX_RETRIES):
+            try:
+                with self._writer.begin() as conn:
+                    sid = self._study_id(conn, study)
+                    last = conn.execute(
+                        sa.select(sa.func.coalesce(sa.func.max(_events.c.seq), 0)).where(
+                            _events.c.study_id == sid
+                        )
+                    ).scalar_one()
+                    if expect_seq is not None and last != expect_seq:
+                        raise StorageConflictError(
+                            f"study {study!r} is at sequence {last}, not {expect_seq}"
+                        )
+                    if payloads:
+                        conn.execute(
+                            _events.insert(),
+                            [
+                                {"study_id": sid, "seq": last + i + 1, "payload": p}
+                                for i, p in enumerate(payloads)
+                            ],
+                        )
+                    return int(last) + len(payloads)
+            except sa.exc.IntegrityError:
+                # Another writer took the same sequence numbers first (server databases).
+                if expect_seq is not None:
+                    raise StorageConflictError(
+                        f"study {study!r} moved past sequence {expect_seq}"
+                    ) from None
+        raise StorageConflictError(f"could not append to study {study!r}: too much contention")
+
+    def read(self, study: str, since: int = 0) -> list[Event]:
+        with self._engine.connect() as conn:
+            sid = self._study_id(conn, study)
+            rows = conn.execute(
+                sa.select(_events.c.payload)
+                .where(_events.c.study_id == sid, _events.c.seq > since)
+                .order_by(_events.c.seq)
+            ).scalars()
+            return [decode_event(p) for p in rows]

@@ -1,0 +1,7 @@
+"""Studies: create, load, ask, tell and optimize."""
+
+from rheostat.study._create import create_study, delete_study, load_study
+from rheostat.study._study import Study
+from rheostat.study._trial import Trial
+
+__all__ = ["Study", "Trial", "create_study", "delete_study", "load_study"]

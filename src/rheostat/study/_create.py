@@ -1,0 +1,143 @@
+"""Create, load and delete studies."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Sequence
+
+from rheostat.exceptions import DuplicatedStudyError
+from rheostat.samplers import RandomSampler, Sampler
+from rheostat.schedulers import FIFOScheduler, Scheduler
+from rheostat.storage import AttrSet, Storage, open_storage
+from rheostat.study._study import Study
+from rheostat.trial import Direction
+
+__all__ = ["create_study", "delete_study", "load_study"]
+
+
+def _directions(
+    direction: str | Direction | None, directions: Sequence[str | Direction] | None
+) -> tuple[Direction, ...]:
+    if direction is not None and directions is not None:
+        raise ValueError(
+            "create_study: give direction (one objective) or directions (several), not both"
+        )
+    if directions is None:
+        return (Direction.parse(direction or "minimize"),)
+    if isinstance(directions, str) or not isinstance(directions, Sequence) or not directions:
+        raise ValueError(
+            f"create_study: directions must be a non-empty list such as ['minimize', "
+            f"'maximize'], got {directions!r}"
+        )
+    return tuple(Direction.parse(d) for d in directions)
+
+
+def _check_name(study_name: object) -> str:
+    if not isinstance(study_name, str) or not study_name.strip() or len(study_name) > 512:
+        raise ValueError(
+            f"study_name={study_name!r} must be a non-empty str of at most 512 characters"
+        )
+    return study_name
+
+
+def _check_plugins(sampler: object, scheduler: object) -> None:
+    if sampler is not None and not isinstance(sampler, Sampler):
+        raise TypeError(
+            f"sampler={sampler!r} is not a Sampler; use e.g. rheostat.samplers.RandomSampler()"
+        )
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise TypeError(
+            f"scheduler={scheduler!r} is not a Scheduler; use e.g. "
+            "rheostat.schedulers.MedianPruner()"
+        )
+
+
+def create_study(
+    study_name: str | None = None,
+    storage: str | Storage | None = None,
+    direction: str | Direction | None = None,
+    directions: Sequence[str | Direction] | None = None,
+    sampler: Sampler | None = None,
+    scheduler: Scheduler | None = None,
+    load_if_exists: bool = False,
+    seed: int | None = None,
+) -> Study:
+    """Create a study, or with ``load_if_exists=True`` continue the one of that name.
+
+    ``storage``: ``None`` (in memory), ``"sqlite:///study.db"`` or a ``Storage``. ``direction``
+    is ``"minimize"`` (default) or ``"maximize"``; ``directions`` lists one per objective.
+    ``seed`` makes the study reproducible; without one a seed is drawn and stored with the study,
+    so a resumed study keeps it. The default sampler is ``RandomSampler`` seeded from the study.
+
+    >>> study = create_study(seed=1)
+    >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
+    >>> round(study.best_value, 1)
+    0.0
+    """
+    dirs = _directions(direction, directions)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"create_study: seed={seed!r} must be an int or None")
+    _check_plugins(sampler, scheduler)
+    if study_name is None:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        study_name = f"study-{stamp}-{secrets.token_hex(3)}"
+    name = _check_name(study_name)
+    backend = open_storage(storage)
+    created = True
+    try:
+        backend.create_study(name, dirs)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise
+        created = False
+        stored = backend.get_study(name).directions
+        if stored != dirs:
+            raise ValueError(
+                f"create_study: study {name!r} exists with directions "
+                f"{[d.value for d in stored]}, not {[d.value for d in dirs]}; pass the same "
+                "directions or another study_name"
+            ) from None
+    study = Study(
+        study_name=name, storage=backend, directions=dirs,
+        sampler=sampler if sampler is not None else RandomSampler(),
+        scheduler=scheduler if scheduler is not None else FIFOScheduler(),
+    )
+    stored_seed = study.system_attrs.get("seed")
+    if created or stored_seed is None or (seed is not None and seed != stored_seed):
+        chosen = seed if seed is not None else secrets.randbits(31)
+        study._write([AttrSet(None, "seed", chosen, system=True)])
+    return study
+
+
+def load_study(
+    study_name: str | None,
+    storage: str | Storage,
+    sampler: Sampler | None = None,
+    scheduler: Scheduler | None = None,
+) -> Study:
+    """Open an existing study; ``StudyNotFoundError`` if there is none of that name.
+
+    ``study_name=None`` opens the only study in the storage.
+    """
+    _check_plugins(sampler, scheduler)
+    backend = open_storage(storage)
+    if study_name is None:
+        names = [s.name for s in backend.list_studies()]
+        if len(names) != 1:
+            raise ValueError(
+                f"load_study: study_name=None needs exactly one study in {backend.url}, found "
+                f"{len(names)}: {names[:10]}; pass the name"
+            )
+        study_name = names[0]
+    info = backend.get_study(_check_name(study_name))
+    return Study(
+        study_name=info.name, storage=backend, directions=info.directions,
+        sampler=sampler if sampler is not None else RandomSampler(),
+        scheduler=scheduler if scheduler is not None else FIFOScheduler(),
+    )
+
+
+def delete_study(study_name: str, storage: str | Storage) -> None:
+    """Delete a study and all its trials from ``storage``."""
+    open_storage(storage).delete_study(_check_name(study_name))

@@ -1,0 +1,217 @@
+"""The worker loop behind ``study.optimize``: ask, run the objective, tell; in threads."""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from rheostat.exceptions import GridExhaustedError, TrialPruned
+from rheostat.study._progress import ProgressBar
+from rheostat.study._trial import Trial
+from rheostat.trial import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from rheostat.study._study import Study
+
+__all__ = ["run_optimize"]
+
+logger = logging.getLogger("rheostat")
+
+
+def _check_catch(catch: object) -> tuple[type[Exception], ...]:
+    items = (catch,) if isinstance(catch, type) else tuple(catch)  # type: ignore[call-overload]
+    for c in items:
+        if not (isinstance(c, type) and issubclass(c, Exception)):
+            raise TypeError(
+                f"optimize: catch must hold exception classes such as ValueError, got {c!r}"
+            )
+    return items
+
+
+def _check_args(
+    objective: object, n_trials: object, timeout: object, n_workers: object
+) -> int:
+    if not callable(objective):
+        raise TypeError(
+            f"optimize: objective must be a function taking a trial, got {objective!r}"
+        )
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
+    ):
+        raise ValueError(f"optimize: n_trials must be an integer >= 0 or None, got {n_trials!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, numbers.Real)
+        or not float(timeout) > 0
+    ):
+        raise ValueError(f"optimize: timeout must be a number of seconds > 0, got {timeout!r}")
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or (
+        n_workers < 1 and n_workers != -1
+    ):
+        raise ValueError(
+            f"optimize: n_workers must be an integer >= 1 (or -1 for one per CPU), got "
+            f"{n_workers!r}"
+        )
+    return os.cpu_count() or 1 if n_workers == -1 else n_workers
+
+
+class _Runner:
+    def __init__(
+        self,
+        study: Study,
+        objective: Callable[[Trial], Any],
+        n_trials: int | None,
+        timeout: float | None,
+        catch: tuple[type[Exception], ...],
+        callbacks: list[Callable[[Study, TrialRecord], None]],
+        progress: ProgressBar | None,
+    ) -> None:
+        self.study = study
+        self.objective = objective
+        self.n_trials = n_trials
+        self.deadline = None if timeout is None else time.monotonic() + float(timeout)
+        self.catch = catch
+        self.callbacks = callbacks
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.started = 0
+        self.done = 0
+        self.best: float | None = None
+        self.halt = False
+        self.error: BaseException | None = None
+
+    def claim_slot(self) -> bool:
+        with self.lock:
+            if self.halt or self.error is not None or self.study._stop_requested:
+                return False
+            if self.n_trials is not None and self.started >= self.n_trials:
+                return False
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return False
+            self.started += 1
+            return True
+
+    def loop(self) -> None:
+        try:
+            while self.claim_slot():
+                try:
+                    trial = self.study.ask()
+                except GridExhaustedError:
+                    logger.info("the grid is exhausted; stopping")
+                    self.halt = True
+                    return
+                record = self.run_trial(trial)
+                self.after(record)
+        except BaseException as exc:
+            with self.lock:
+                if self.error is None:
+                    self.error = exc
+            raise
+
+    def run_trial(self, trial: Trial) -> TrialRecord:
+        try:
+            result = self.objective(trial)
+        except TrialPruned:
+            return self.finish(trial, None, TrialState.PRUNED, None)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                message = "interrupted by KeyboardInterrupt (Ctrl-C) while it ran"
+            else:
+                message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+            record = self.finish(trial, None, TrialState.FAILED, message)
+            if isinstance(exc, self.catch):
+                logger.warning(
+                    "trial %d failed: %s: %s", trial.number, type(exc).__name__, exc
+                )
+                return record
+            raise
+        return self.finish(trial, result, TrialState.COMPLETE, None)
+
+    def finish(
+        self, trial: Trial, result: Any, state: TrialState, message: str | None
+    ) -> TrialRecord:
+        study = self.study
+        with study._lock:
+            current = study._state.trial(trial.number)
+            if current.state.is_finished():  # failed elsewhere (Ctrl-C in another thread)
+                trial._finished = True
+                return current
+            return study.tell(trial, result, state=state, message=message)
+
+    def after(self, record: TrialRecord) -> None:
+        with self.lock:
+            self.done += 1
+            if (
+                record.state is TrialState.COMPLETE
+                and record.values is not None
+                and len(record.values) == 1
+                and math.isfinite(record.values[0])
+                and (self.best is None or self.study.direction.better(record.values[0], self.best))
+            ):
+                self.best = record.values[0]
+            if self.progress is not None:
+                self.progress.update(self.done, self.best)
+        for callback in self.callbacks:
+            callback(self.study, record)
+
+
+def run_optimize(
+    study: Study,
+    objective: Callable[[Trial], Any],
+    *,
+    n_trials: int | None,
+    timeout: float | None,
+    n_workers: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: Iterable[Callable[[Study, TrialRecord], None]],
+    show_progress_bar: bool,
+) -> None:
+    """Run the worker loop in ``n_workers`` threads; see ``Study.optimize``."""
+    workers = _check_args(objective, n_trials, timeout, n_workers)
+    catch_types = _check_catch(catch)
+    callback_list = list(callbacks)
+    for cb in callback_list:
+        if not callable(cb):
+            raise TypeError(f"optimize: each callback must be callable, got {cb!r}")
+    study._stop_requested = False
+    study._fail_dead_workers()
+    progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
+    runner = _Runner(study, objective, n_trials, timeout, catch_types, callback_list, progress)
+    try:
+        if workers == 1:
+            runner.loop()
+        else:
+            _run_threads(runner, workers)
+    except KeyboardInterrupt:
+        runner.halt = True
+        study._fail_own_running("interrupted by KeyboardInterrupt (Ctrl-C) while it ran")
+        raise
+    finally:
+        if progress is not None:
+            progress.update(runner.done, runner.best, final=True)
+
+
+def _run_threads(runner: _Runner, workers: int) -> None:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rheostat-worker")
+    futures = [pool.submit(runner.loop) for _ in range(workers)]
+    try:
+        pending = set(futures)
+        while pending:
+            _done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+            if runner.error is not None:
+                break
+    except KeyboardInterrupt:
+        runner.halt = True
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if runner.error is not None:
+        raise runner.error

@@ -1,0 +1,500 @@
+"""The study: a named sequence of trials in a storage, with ask, tell and optimize."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rheostat.distributions import Distribution, ParamValue
+from rheostat.exceptions import StorageConflictError
+from rheostat.samplers import Sampler
+from rheostat.schedulers import Decision, Scheduler
+from rheostat.space import Space, check_param_name
+from rheostat.storage import (
+    AttrSet,
+    Event,
+    Reported,
+    StateChanged,
+    Storage,
+    StudyState,
+    TrialCreated,
+    encode_event,
+)
+from rheostat.study._trial import Trial
+from rheostat.study._values import check_values
+from rheostat.trial import Direction, History, TrialRecord, TrialState, best_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Study"]
+
+logger = logging.getLogger("rheostat")
+
+_MAX_CLAIMS = 1000
+_HOST = socket.gethostname()
+
+ObjectiveFunc = Callable[[Trial], Any]
+Callback = Callable[["Study", TrialRecord], None]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Study:
+    """A named sequence of trials kept in a storage. Create one with ``rheostat.create_study``.
+
+    Thread-safe: several threads may ``ask``, ``tell`` and read at once. Several processes (or
+    machines, on a server database) may work on one study through the same storage URL.
+    """
+
+    def __init__(
+        self,
+        *,
+        study_name: str,
+        storage: Storage,
+        directions: Sequence[Direction],
+        sampler: Sampler,
+        scheduler: Scheduler,
+    ) -> None:
+        self._name = study_name
+        self._storage = storage
+        self._directions = tuple(directions)
+        self.sampler = sampler
+        self.scheduler = scheduler
+        self._state = StudyState(study_name, self._directions)
+        self._lock = threading.RLock()
+        self._worker_id = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop_requested = False
+        self._sync()
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self._name!r}, storage={self._storage.url!r})"
+
+    # -- identity --------------------------------------------------------------------------------
+
+    @property
+    def study_name(self) -> str:
+        """The study's name, unique within its storage."""
+        return self._name
+
+    @property
+    def storage(self) -> Storage:
+        """The storage backend holding the study."""
+        return self._storage
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        """One direction per objective."""
+        return self._directions
+
+    @property
+    def direction(self) -> Direction:
+        """The direction of a single-objective study."""
+        if len(self._directions) != 1:
+            raise ValueError(
+                f"study {self._name!r} has {len(self._directions)} objectives; use .directions"
+            )
+        return self._directions[0]
+
+    @property
+    def seed(self) -> int:
+        """The study's seed (stored with the study, so a resumed study keeps it)."""
+        seed = self._state.system_attrs.get("seed")
+        return int(seed) if isinstance(seed, int) else 0
+
+    # -- log access ------------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        with self._lock:
+            self._state.apply(self._storage.read(self._name, since=self._state.seq))
+
+    def _write(self, events: Sequence[Event], *, conditional: bool = False) -> None:
+        """Append ``events``; with ``conditional``, only if nobody appended since our last read."""
+        with self._lock:
+            expect = self._state.seq if conditional else None
+            seq = self._storage.append(self._name, events, expect_seq=expect)
+            if seq - len(events) == self._state.seq:
+                self._state.apply(events)
+            else:
+                self._sync()
+
+    def _history(self) -> History:
+        with self._lock:
+            return self._state.history()
+
+    # -- ask and tell ----------------------------------------------------------------------------
+
+    def ask(self, space: Space | Mapping[str, Distribution] | None = None) -> Trial:
+        """Start a new trial and return it.
+
+        An enqueued trial (``enqueue_trial``) runs first. With ``space``, every parameter of the
+        space is sampled now and is in ``trial.params``; without it, parameters are sampled as the
+        objective suggests them. ``GridExhaustedError`` when a grid has no point left.
+        """
+        if space is not None and not isinstance(space, Space):
+            space = Space(space)
+        with self._lock:
+            for _ in range(_MAX_CLAIMS):
+                try:
+                    return self._ask_once(space)
+                except StorageConflictError:
+                    self._sync()
+        raise StorageConflictError(
+            f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
+        )
+
+    def _ask_once(self, space: Space | None) -> Trial:
+        now = time.time()
+        state = self._state
+        if state.waiting:
+            number = next(iter(state.waiting))
+            record = state.trial(number)
+            fixed = dict(record.system_attrs.get("fixed_params") or {})
+            head: Event = StateChanged(number, TrialState.RUNNING, now, worker_id=self._worker_id)
+            trial = Trial(self, number, fixed_params=fixed, budget=record.budget, seed=self.seed)
+        else:
+            history = state.history()
+            action = self.scheduler.next_action(history)
+            proposal = self.sampler.propose(history, space)
+            number = state.n_trials
+            head = TrialCreated(
+                number, TrialState.RUNNING, now, worker_id=self._worker_id,
+                proposal=proposal or None, budget=action.budget,
+            )
+            trial = Trial(self, number, proposal=proposal, budget=action.budget, seed=self.seed)
+        for name, dist in (space or {}).items():
+            trial.suggest(name, dist)
+        self._write([head, *trial._take_pending()], conditional=True)
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        value: float | None = None,
+        *,
+        values: Sequence[float] | None = None,
+        state: TrialState | str | None = None,
+        message: str | None = None,
+    ) -> TrialRecord:
+        """Finish a trial: ``COMPLETE`` with ``value`` (or ``values``, one per objective),
+        ``PRUNED`` (keeping its last reported value) or ``FAILED`` (with ``message``).
+
+        An invalid value (None, NaN, infinite, not a number, the wrong count) fails the trial and
+        stores the reason. Telling a finished trial the same outcome again changes nothing.
+        """
+        live = trial if isinstance(trial, Trial) else None
+        number = self._trial_number(trial)
+        if value is not None and values is not None:
+            raise ValueError("tell: give value or values, not both")
+        new_state = self._parse_state(state)
+        with self._lock:
+            if number >= self._state.n_trials:
+                self._sync()
+            if number >= self._state.n_trials:
+                raise ValueError(
+                    f"tell: study {self._name!r} has no trial {number} (it has "
+                    f"{self._state.n_trials}); pass a trial that ask() returned"
+                )
+            vals, msg, new_state = self._outcome(number, value, values, new_state, message)
+            current = self._state.trial(number)
+            if current.state.is_finished():
+                if current.state is new_state and current.values == vals:
+                    return current
+                raise ValueError(
+                    f"tell: trial {number} is already {current.state} with values "
+                    f"{current.values}; a finished trial never changes"
+                )
+            if current.state is TrialState.WAITING:
+                raise ValueError(
+                    f"tell: trial {number} is WAITING; ask() for it before telling its result"
+                )
+            pending = live._take_pending() if live is not None else []
+            if live is not None:
+                live._finished = True
+            self._write([*pending, StateChanged(number, new_state, time.time(), vals, msg)])
+            return self._state.trial(number)
+
+    def _trial_number(self, trial: Trial | int) -> int:
+        if isinstance(trial, Trial):
+            if trial._study.study_name != self._name:
+                raise ValueError(
+                    f"tell: trial {trial.number} belongs to study {trial._study.study_name!r}, "
+                    f"not {self._name!r}"
+                )
+            return trial.number
+        if isinstance(trial, bool) or not isinstance(trial, int) or trial < 0:
+            raise TypeError(f"tell: expected a Trial or a trial number, got {trial!r}")
+        return trial
+
+    @staticmethod
+    def _parse_state(state: TrialState | str | None) -> TrialState:
+        if state is None:
+            return TrialState.COMPLETE
+        try:
+            parsed = TrialState(state.upper() if isinstance(state, str) else state)
+        except ValueError:
+            parsed = None
+        if parsed is None or not parsed.is_finished():
+            raise ValueError(
+                f"tell: state={state!r} is not a final state; use 'COMPLETE', 'PRUNED' or 'FAILED'"
+            )
+        return parsed
+
+    def _outcome(
+        self,
+        number: int,
+        value: float | None,
+        values: Sequence[float] | None,
+        state: TrialState,
+        message: str | None,
+    ) -> tuple[tuple[float, ...] | None, str | None, TrialState]:
+        raw: Any = values if values is not None else value
+        n = len(self._directions)
+        if state is TrialState.FAILED:
+            return None, message, state
+        if state is TrialState.PRUNED and raw is None:
+            last = self._state.trial(number)
+            if n == 1 and last.last_step is not None:
+                v = last.intermediate_values[last.last_step]
+                return ((v,) if math.isfinite(v) else None), message, state
+            return None, message, state
+        vals, reason = check_values(raw, n)
+        if reason is not None:
+            logger.warning("trial %d of study %r failed: %s", number, self._name, reason)
+            return None, reason, TrialState.FAILED
+        return vals, message, state
+
+    # -- called by the live trial ----------------------------------------------------------------
+
+    def _check_distribution(self, name: str, dist: Distribution) -> None:
+        known = self._state.distributions.get(name)
+        if known is not None and known != dist:
+            raise ValueError(
+                f"parameter {name!r} is suggested as {dist!r}, but earlier trials of study "
+                f"{self._name!r} used {known!r}; a name keeps one distribution within a study: "
+                "use the same distribution, a new parameter name, or a new study"
+            )
+
+    def _sample_one(self, record: TrialRecord, name: str, dist: Distribution) -> ParamValue:
+        return self.sampler.sample_one(self._history(), record, name, dist)
+
+    def _report(self, trial: Trial, step: int, value: float) -> Decision:
+        with self._lock:
+            self._write([*trial._take_pending(), Reported(trial.number, step, value)])
+            record = self._state.trial(trial.number)
+            if record.state.is_finished():
+                return Decision.STOP  # finished elsewhere (e.g. failed as stale): stop work
+            return self.scheduler.on_report(self._state.history(), record, step, value)
+
+    # -- enqueue ---------------------------------------------------------------------------------
+
+    def enqueue_trial(
+        self, params: Mapping[str, ParamValue], *, user_attrs: Mapping[str, Any] | None = None
+    ) -> int:
+        """Queue a configuration (e.g. the baseline) to run before any sampled one.
+
+        Parameters the objective suggests take these values; any others are sampled. Returns the
+        trial's number.
+        """
+        if not isinstance(params, Mapping):
+            raise TypeError(f"enqueue_trial: params must be a dict of name -> value, got {params!r}")
+        fixed: dict[str, ParamValue] = {}
+        for name, value in params.items():
+            check_param_name(name)
+            if value is not None and not isinstance(value, (bool, int, float, str)):
+                raise TypeError(
+                    f"enqueue_trial: parameter {name!r} has value {value!r} of type "
+                    f"{type(value).__name__}; use None, bool, int, float or str"
+                )
+            known = self._state.distributions.get(name)
+            if known is not None and not known.contains(value):
+                raise ValueError(
+                    f"enqueue_trial: parameter {name!r} = {value!r} is not in {known!r}, the "
+                    "distribution earlier trials used; change the value"
+                )
+            fixed[name] = value
+        attrs = dict(user_attrs or {})
+        with self._lock:
+            for _ in range(_MAX_CLAIMS):
+                number = self._state.n_trials
+                events: list[Event] = [
+                    TrialCreated(number, TrialState.WAITING, time.time(), fixed_params=fixed)
+                ]
+                events += [AttrSet(number, k, v) for k, v in attrs.items()]
+                for e in events:
+                    encode_event(e)
+                try:
+                    self._write(events, conditional=True)
+                    return number
+                except StorageConflictError:
+                    self._sync()
+        raise StorageConflictError(f"could not enqueue a trial in study {self._name!r}")
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @property
+    def trials(self) -> list[TrialRecord]:
+        """Every trial, in number order, as frozen records (read fresh from storage)."""
+        return self.get_trials()
+
+    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[TrialRecord]:
+        """The trials in one of ``states`` (all when ``None``), in number order."""
+        with self._lock:
+            self._sync()
+            records = list(self._state.records())
+        if states is None:
+            return records
+        wanted = set(states)
+        return [t for t in records if t.state in wanted]
+
+    @property
+    def best_trial(self) -> TrialRecord:
+        """The best ``COMPLETE`` trial (lowest number on ties); ``ValueError`` if there is none."""
+        best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
+        if best is None:
+            raise ValueError(
+                f"study {self._name!r} has no completed trial yet; run optimize() first"
+            )
+        return best
+
+    @property
+    def best_value(self) -> float:
+        """The objective value of ``best_trial``."""
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, ParamValue]:
+        """The parameters of ``best_trial``."""
+        return dict(self.best_trial.params)
+
+    @property
+    def best_trials(self) -> list[TrialRecord]:
+        """The ``COMPLETE`` trials no other trial dominates (the Pareto front), in number order."""
+        done = [t for t in self.get_trials((TrialState.COMPLETE,)) if t.values is not None]
+        signs = [1.0 if d is Direction.MINIMIZE else -1.0 for d in self._directions]
+
+        def key(t: TrialRecord) -> tuple[float, ...]:
+            return tuple(s * v for s, v in zip(signs, t.values or (), strict=False))
+
+        keys = [key(t) for t in done]
+        front = []
+        for i, t in enumerate(done):
+            ki = keys[i]
+            dominated = any(
+                all(a <= b for a, b in zip(kj, ki, strict=False)) and kj != ki for kj in keys
+            )
+            if not dominated:
+                front.append(t)
+        return front
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        """The study's user attributes."""
+        with self._lock:
+            self._sync()
+            return dict(self._state.user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        """Attributes rheostat keeps for the study (its seed, what a sampler chose and why)."""
+        with self._lock:
+            self._sync()
+            return dict(self._state.system_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-representable value to the study."""
+        event = AttrSet(None, key, value)
+        encode_event(event)
+        self._write([event])
+
+    def _set_system_attr(self, key: str, value: Any) -> None:
+        self._write([AttrSet(None, key, value, system=True)])
+
+    def trials_dataframe(self) -> pd.DataFrame:
+        """The trials as a pandas DataFrame (``pip install 'rheostat[pandas]'``)."""
+        from rheostat.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self.trials, self._directions)
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        objective: ObjectiveFunc,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_workers: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Iterable[Callback] = (),
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run ``objective(trial)`` for ``n_trials`` trials or ``timeout`` seconds, whichever
+        ends first (with neither, until ``study.stop()``, a grid is exhausted, or Ctrl-C).
+
+        A trial whose objective raises is recorded ``FAILED`` with the message and traceback; the
+        exception is then re-raised unless its type is in ``catch``. A ``None``, NaN, infinite or
+        non-numeric return fails the trial with the reason and the study goes on. ``n_workers``
+        threads run trials at once. Each callback is called as ``callback(study, record)`` after
+        every trial. On Ctrl-C no trial of this call is left ``RUNNING``.
+        """
+        from rheostat.study._optimize import run_optimize
+
+        run_optimize(
+            self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
+            catch=catch, callbacks=callbacks, show_progress_bar=show_progress_bar,
+        )
+
+    def stop(self) -> None:
+        """Ask a running ``optimize`` to start no new trial; running ones finish."""
+        self._stop_requested = True
+
+    def _fail_own_running(self, reason: str) -> None:
+        """Fail the RUNNING trials this study object started (after Ctrl-C)."""
+        self._fail_where(lambda worker: worker == self._worker_id, lambda _w: reason)
+
+    def _fail_dead_workers(self) -> None:
+        """Fail the RUNNING trials of processes on this host that no longer exist."""
+        self._fail_where(
+            self._worker_is_dead,
+            lambda w: f"its worker {w} is gone: the process ended while the trial ran",
+        )
+
+    def _fail_where(
+        self, match: Callable[[str], bool], reason: Callable[[str], str]
+    ) -> None:
+        with self._lock:
+            self._sync()
+            now = time.time()
+            events: list[Event] = [
+                StateChanged(t.number, TrialState.FAILED, now, message=reason(t.worker_id))
+                for t in self._state.records()
+                if t.state is TrialState.RUNNING and t.worker_id is not None
+                and match(t.worker_id)
+            ]
+            if events:
+                self._write(events)
+
+    def _worker_is_dead(self, worker_id: str) -> bool:
+        host, _, rest = worker_id.partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != _HOST or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        return pid != os.getpid() and not _pid_alive(pid)
