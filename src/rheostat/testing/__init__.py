@@ -1,0 +1,11 @@
+"""Conformance suites that every storage backend, sampler and scheduler must pass.
+
+Subclass one in a test module and provide the factory it asks for; pytest runs its tests.
+Needs pytest (``pip install 'rheostat[test]'``).
+"""
+
+from rheostat.testing._samplers import SamplerConformance
+from rheostat.testing._schedulers import SchedulerConformance
+from rheostat.testing._storage import StorageConformance
+
+__all__ = ["SamplerConformance", "SchedulerConformance", "StorageConformance"]
