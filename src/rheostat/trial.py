@@ -67,8 +67,12 @@ class Direction(str, enum.Enum):
         raise ValueError(f"direction {value!r} is not valid; use 'minimize' or 'maximize'")
 
 
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
+_MAPPING_FIELDS = ("params", "distributions", "intermediate_values", "user_attrs", "system_attrs")
+
+
 def _frozen(mapping: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(mapping or {}))
+    return MappingProxyType(dict(mapping)) if mapping else _EMPTY
 
 
 @dataclass(frozen=True)
@@ -97,11 +101,12 @@ class TrialRecord:
     message: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("params", "distributions", "intermediate_values", "user_attrs",
-                     "system_attrs"):
+        # Freeze the mappings (copying them, so the caller's dicts may change afterwards).
+        set_ = object.__setattr__
+        for name in _MAPPING_FIELDS:
             value = getattr(self, name)
-            if not isinstance(value, MappingProxyType):
-                object.__setattr__(self, name, _frozen(value))
+            if type(value) is not MappingProxyType:
+                set_(self, name, MappingProxyType(dict(value)) if value else _EMPTY)
 
     @property
     def value(self) -> float | None:

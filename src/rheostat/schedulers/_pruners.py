@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from rheostat.schedulers._base import Decision, Scheduler
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -92,6 +90,8 @@ class PercentilePruner(Scheduler):
         minimize = history.direction is Direction.MINIMIZE
         best = min(own) if minimize else max(own)
         q = self.percentile if minimize else 100.0 - self.percentile
+        import numpy as np  # imported on first use: keeps `import rheostat` fast
+
         threshold = float(np.percentile(peers, q))
         worse = best > threshold if minimize else best < threshold
         return Decision.STOP if worse else Decision.CONTINUE

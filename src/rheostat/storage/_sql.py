@@ -25,6 +25,7 @@ from rheostat.exceptions import (
     StudyNotFoundError,
 )
 from rheostat.storage._base import Storage, StudyInfo
+from rheostat.storage._dbapi import DBAPIPath
 from rheostat.storage._events import Event, decode_event, encode_event
 from rheostat.trial import Direction
 
@@ -57,9 +58,6 @@ _events = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
-
-_MAX_RETRIES = 50
-
 
 def _sqlite_setup(engine: Engine) -> None:
     @sa_event.listens_for(engine, "connect")
@@ -95,6 +93,7 @@ class SQLStorage(Storage):
         if self._is_sqlite:
             _sqlite_setup(self._engine)
         self._writer = self._engine.execution_options(rheostat_write=True)
+        self._fast = DBAPIPath(self._engine, sqlite=self._is_sqlite)
         self._ids: dict[str, int] = {}
         try:
             self._init_schema()
@@ -121,6 +120,7 @@ class SQLStorage(Storage):
                 )
 
     def close(self) -> None:
+        self._fast.close()
         self._engine.dispose()
 
     def _not_found(self, name: str) -> StudyNotFoundError:
@@ -187,42 +187,18 @@ class SQLStorage(Storage):
 
     def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
         payloads = [encode_event(e) for e in events]
-        for _ in range(_MAX_RETRIES):
-            try:
-                with self._writer.begin() as conn:
-                    sid = self._study_id(conn, study)
-                    last = conn.execute(
-                        sa.select(sa.func.coalesce(sa.func.max(_events.c.seq), 0)).where(
-                            _events.c.study_id == sid
-                        )
-                    ).scalar_one()
-                    if expect_seq is not None and last != expect_seq:
-                        raise StorageConflictError(
-                            f"study {study!r} is at sequence {last}, not {expect_seq}"
-                        )
-                    if payloads:
-                        conn.execute(
-                            _events.insert(),
-                            [
-                                {"study_id": sid, "seq": last + i + 1, "payload": p}
-                                for i, p in enumerate(payloads)
-                            ],
-                        )
-                    return int(last) + len(payloads)
-            except sa.exc.IntegrityError:
-                # Another writer took the same sequence numbers first (server databases).
-                if expect_seq is not None:
-                    raise StorageConflictError(
-                        f"study {study!r} moved past sequence {expect_seq}"
-                    ) from None
-        raise StorageConflictError(f"could not append to study {study!r}: too much contention")
+        sid = self._sid(study)
+        try:
+            return self._fast.append(sid, payloads, expect_seq)
+        except StorageConflictError as exc:
+            raise StorageConflictError(f"study {study!r}: {exc}") from None
 
     def read(self, study: str, since: int = 0) -> list[Event]:
-        with self._engine.connect() as conn:
-            sid = self._study_id(conn, study)
-            rows = conn.execute(
-                sa.select(_events.c.payload)
-                .where(_events.c.study_id == sid, _events.c.seq > since)
-                .order_by(_events.c.seq)
-            ).scalars()
-            return [decode_event(p) for p in rows]
+        return [decode_event(p) for p in self._fast.read(self._sid(study), since)]
+
+    def _sid(self, name: str) -> int:
+        sid = self._ids.get(name)
+        if sid is None:
+            with self._engine.connect() as conn:
+                sid = self._study_id(conn, name)
+        return sid

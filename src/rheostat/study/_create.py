@@ -21,7 +21,8 @@ def _directions(
 ) -> tuple[Direction, ...]:
     if direction is not None and directions is not None:
         raise ValueError(
-            "create_study: give direction (one objective) or directions (several), not both"
+            f"create_study: got direction={direction!r} and directions={directions!r}; give "
+            "direction (one objective) or directions (several), not both"
         )
     if directions is None:
         return (Direction.parse(direction or "minimize"),)

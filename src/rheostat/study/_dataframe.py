@@ -13,14 +13,14 @@ if TYPE_CHECKING:
 __all__ = ["trials_dataframe"]
 
 
-def trials_dataframe(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> pd.DataFrame:
+def trials_dataframe(
+    trials: Sequence[TrialRecord], directions: Sequence[Direction]
+) -> pd.DataFrame:
     """One row per trial: number, state, value(s), times, ``params_*`` and ``user_attrs_*``."""
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError(
-            "trials_dataframe needs pandas: pip install 'rheostat[pandas]'"
-        ) from None
+        raise ImportError("trials_dataframe needs pandas: pip install 'rheostat[pandas]'") from None
     rows: list[dict[str, Any]] = []
     for t in trials:
         row: dict[str, Any] = {"number": t.number, "state": t.state.value}

@@ -27,34 +27,37 @@ logger = logging.getLogger("rheostat")
 
 
 def _check_catch(catch: object) -> tuple[type[Exception], ...]:
-    items = (catch,) if isinstance(catch, type) else tuple(catch)  # type: ignore[call-overload]
+    if isinstance(catch, type):
+        items: tuple[object, ...] = (catch,)
+    elif isinstance(catch, Iterable) and not isinstance(catch, (str, bytes)):
+        items = tuple(catch)
+    else:
+        raise TypeError(
+            f"optimize: catch must be an exception class or a tuple of them, got {catch!r}"
+        )
     for c in items:
         if not (isinstance(c, type) and issubclass(c, Exception)):
             raise TypeError(
                 f"optimize: catch must hold exception classes such as ValueError, got {c!r}"
             )
-    return items
+    return items  # type: ignore[return-value]
 
 
-def _check_args(
-    objective: object, n_trials: object, timeout: object, n_workers: object
-) -> int:
+def _check_args(objective: object, n_trials: object, timeout: object, n_workers: object) -> int:
     if not callable(objective):
-        raise TypeError(
-            f"optimize: objective must be a function taking a trial, got {objective!r}"
-        )
+        raise TypeError(f"optimize: objective must be a function taking a trial, got {objective!r}")
     if n_trials is not None and (
         isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
     ):
         raise ValueError(f"optimize: n_trials must be an integer >= 0 or None, got {n_trials!r}")
     if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, numbers.Real)
-        or not float(timeout) > 0
+        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
     ):
         raise ValueError(f"optimize: timeout must be a number of seconds > 0, got {timeout!r}")
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or (
-        n_workers < 1 and n_workers != -1
+    if (
+        isinstance(n_workers, bool)
+        or not isinstance(n_workers, int)
+        or (n_workers < 1 and n_workers != -1)
     ):
         raise ValueError(
             f"optimize: n_workers must be an integer >= 1 (or -1 for one per CPU), got "
@@ -128,9 +131,7 @@ class _Runner:
                 message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
             record = self.finish(trial, None, TrialState.FAILED, message)
             if isinstance(exc, self.catch):
-                logger.warning(
-                    "trial %d failed: %s: %s", trial.number, type(exc).__name__, exc
-                )
+                logger.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
                 return record
             raise
         return self.finish(trial, result, TrialState.COMPLETE, None)

@@ -23,6 +23,7 @@ class ProgressBar:
         self.start = time.monotonic()
         self._last_draw = 0.0
         self._last_decile = -1
+        self._last_done = -1
         self._tty = bool(getattr(self.file, "isatty", lambda: False)())
 
     def _fraction(self, done: int) -> float:
@@ -42,7 +43,9 @@ class ProgressBar:
             return
         if not self._tty and not final and decile == self._last_decile:
             return
-        self._last_draw, self._last_decile = now, decile
+        if not self._tty and final and done == self._last_done:
+            return
+        self._last_draw, self._last_decile, self._last_done = now, decile, done
         width = 24
         filled = int(frac * width)
         total = f"/{self.total}" if self.total else ""

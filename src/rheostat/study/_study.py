@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
@@ -42,6 +42,7 @@ _MAX_CLAIMS = 1000
 _HOST = socket.gethostname()
 
 ObjectiveFunc = Callable[[Trial], Any]
+_D = TypeVar("_D", bound=Distribution)
 Callback = Callable[["Study", TrialRecord], None]
 
 
@@ -80,6 +81,7 @@ class Study:
         self._lock = threading.RLock()
         self._worker_id = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop_requested = False
+        self._distribution_cache: dict[tuple[object, ...], Distribution] = {}
         self._sync()
 
     def __repr__(self) -> str:
@@ -173,8 +175,12 @@ class Study:
             proposal = self.sampler.propose(history, space)
             number = state.n_trials
             head = TrialCreated(
-                number, TrialState.RUNNING, now, worker_id=self._worker_id,
-                proposal=proposal or None, budget=action.budget,
+                number,
+                TrialState.RUNNING,
+                now,
+                worker_id=self._worker_id,
+                proposal=proposal or None,
+                budget=action.budget,
             )
             trial = Trial(self, number, proposal=proposal, budget=action.budget, seed=self.seed)
         for name, dist in (space or {}).items():
@@ -200,7 +206,10 @@ class Study:
         live = trial if isinstance(trial, Trial) else None
         number = self._trial_number(trial)
         if value is not None and values is not None:
-            raise ValueError("tell: give value or values, not both")
+            raise ValueError(
+                f"tell: got value={value!r} and values={values!r}; give value (one objective) "
+                "or values (one per objective), not both"
+            )
         new_state = self._parse_state(state)
         with self._lock:
             if number >= self._state.n_trials:
@@ -281,9 +290,23 @@ class Study:
 
     # -- called by the live trial ----------------------------------------------------------------
 
+    def _cached_distribution(
+        self, key: tuple[object, ...] | None, make: Callable[[], _D]
+    ) -> _D:
+        """The distribution for ``key``, built (and validated) once: suggestions repeat."""
+        if key is None:
+            return make()
+        dist = self._distribution_cache.get(key)
+        if dist is None:
+            dist = make()
+            if len(self._distribution_cache) >= 4096:
+                self._distribution_cache.clear()
+            self._distribution_cache[key] = dist
+        return dist  # type: ignore[return-value]
+
     def _check_distribution(self, name: str, dist: Distribution) -> None:
         known = self._state.distributions.get(name)
-        if known is not None and known != dist:
+        if known is not None and known is not dist and known != dist:
             raise ValueError(
                 f"parameter {name!r} is suggested as {dist!r}, but earlier trials of study "
                 f"{self._name!r} used {known!r}; a name keeps one distribution within a study: "
@@ -312,7 +335,9 @@ class Study:
         trial's number.
         """
         if not isinstance(params, Mapping):
-            raise TypeError(f"enqueue_trial: params must be a dict of name -> value, got {params!r}")
+            raise TypeError(
+                f"enqueue_trial: params must be a dict of name -> value, got {params!r}"
+            )
         fixed: dict[str, ParamValue] = {}
         for name, value in params.items():
             check_param_name(name)
@@ -457,8 +482,14 @@ class Study:
         from rheostat.study._optimize import run_optimize
 
         run_optimize(
-            self, objective, n_trials=n_trials, timeout=timeout, n_workers=n_workers,
-            catch=catch, callbacks=callbacks, show_progress_bar=show_progress_bar,
+            self,
+            objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_workers=n_workers,
+            catch=catch,
+            callbacks=callbacks,
+            show_progress_bar=show_progress_bar,
         )
 
     def stop(self) -> None:
@@ -476,17 +507,14 @@ class Study:
             lambda w: f"its worker {w} is gone: the process ended while the trial ran",
         )
 
-    def _fail_where(
-        self, match: Callable[[str], bool], reason: Callable[[str], str]
-    ) -> None:
+    def _fail_where(self, match: Callable[[str], bool], reason: Callable[[str], str]) -> None:
         with self._lock:
             self._sync()
             now = time.time()
             events: list[Event] = [
                 StateChanged(t.number, TrialState.FAILED, now, message=reason(t.worker_id))
                 for t in self._state.records()
-                if t.state is TrialState.RUNNING and t.worker_id is not None
-                and match(t.worker_id)
+                if t.state is TrialState.RUNNING and t.worker_id is not None and match(t.worker_id)
             ]
             if events:
                 self._write(events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import numbers
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rheostat.distributions import (
@@ -68,6 +69,7 @@ class Trial:
         self._budget = budget
         self._seed = seed
         self._finished = False
+        self._live_record: TrialRecord | None = None
 
     def __repr__(self) -> str:
         return f"Trial(number={self._number}, params={self._params!r})"
@@ -109,25 +111,38 @@ class Trial:
         self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
     ) -> float:
         """A float in ``[low, high]``; ``log=True`` samples on a log scale, ``step`` on a grid."""
-        dist = _named(name, lambda: Float(low, high, log=log, step=step))
+        key = (Float, type(low), low, type(high), high, log, type(step), step)
+        dist = self._study._cached_distribution(
+            key, lambda: _named(name, lambda: Float(low, high, log=log, step=step))
+        )
         return float(self._suggest(name, dist))  # type: ignore[arg-type]
 
     def suggest_int(
         self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
     ) -> int:
         """An integer in ``[low, high]``; ``log=True`` samples on a log scale."""
-        dist = _named(name, lambda: Int(low, high, log=log, step=step))
+        key = (Int, type(low), low, type(high), high, log, type(step), step)
+        dist = self._study._cached_distribution(
+            key, lambda: _named(name, lambda: Int(low, high, log=log, step=step))
+        )
         return int(self._suggest(name, dist))  # type: ignore[arg-type]
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoice]
     ) -> CategoricalChoice:
         """One of ``choices`` (``None``, ``bool``, ``int``, ``float`` or ``str`` values)."""
-        dist = _named(name, lambda: Categorical(choices))
+        try:
+            key: tuple[object, ...] | None = (Categorical, *((type(c), c) for c in choices))
+            hash(key)
+        except TypeError:  # unhashable choices: let Categorical explain
+            key = None
+        dist = self._study._cached_distribution(
+            key, lambda: _named(name, lambda: Categorical(choices))
+        )
         return self._suggest(name, dist)
 
     def suggest(self, name: str, distribution: Distribution) -> ParamValue:
-        """A value of any distribution, e.g. ``trial.suggest("lr", Float(1e-5, 1e-1, log=True))``."""
+        """A value of any distribution: ``trial.suggest("lr", Float(1e-5, 1e-1, log=True))``."""
         if not isinstance(distribution, Distribution):
             raise TypeError(
                 f"parameter {name!r}: {distribution!r} is not a distribution; use Float, Int or "
@@ -176,11 +191,11 @@ class Trial:
         reported twice keeps its first value.
         """
         self._check_open()
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(
-                f"trial {self._number}: step must be an integer >= 0, got {step!r}"
-            )
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        step_in: object = step
+        value_in: object = value
+        if isinstance(step_in, bool) or not isinstance(step_in, numbers.Integral) or step < 0:
+            raise ValueError(f"trial {self._number}: step must be an integer >= 0, got {step!r}")
+        if isinstance(value_in, bool) or not isinstance(value_in, numbers.Real):
             raise TypeError(
                 f"trial {self._number}: the reported value {value!r} at step {step} is not a "
                 "number; report a float (call .item() on a tensor)"
@@ -221,8 +236,17 @@ class Trial:
         return pending
 
     def _record(self) -> TrialRecord:
-        return TrialRecord(
-            number=self._number, state=TrialState.RUNNING, params=self._params,
-            distributions=self._distributions, intermediate_values=self._intermediate,
-            user_attrs=self._user_attrs, budget=self._budget,
-        )
+        """This running trial as a record, for samplers. Its mappings are read-only *views* of
+        the live trial (built once, not copied per suggestion): valid for the call it is
+        passed to; a sampler that keeps it sees later suggestions too."""
+        if self._live_record is None:
+            self._live_record = TrialRecord(
+                number=self._number,
+                state=TrialState.RUNNING,
+                params=MappingProxyType(self._params),
+                distributions=MappingProxyType(self._distributions),
+                intermediate_values=MappingProxyType(self._intermediate),
+                user_attrs=MappingProxyType(self._user_attrs),
+                budget=self._budget,
+            )
+        return self._live_record

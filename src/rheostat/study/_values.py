@@ -23,10 +23,9 @@ def _one(value: object, index: int | None) -> tuple[float | None, str | None]:
                 raise TypeError
         except TypeError:
             return None, (
-                f"{where} is {value!r} of type {type(value).__name__}, not a number; return "
-                "a float"
+                f"{where} is {value!r} of type {type(value).__name__}, not a number; return a float"
             )
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if not math.isfinite(v):
         return None, f"{where} is {v}; a trial must end with a finite number"
     return v, None
