@@ -70,8 +70,11 @@ def bench_optuna(storage: object, trials: int) -> float:
 def import_time() -> float:
     code = "import time; t = time.perf_counter(); import rheostat; print(time.perf_counter() - t)"
     runs = [
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(5)
     ]
     return min(runs)
@@ -117,7 +120,8 @@ def main() -> int:
                 }
                 n_rdb = args.optuna_sqlite_trials
                 rows["optuna sqlite (RDB)"] = {
-                    "trials": n_rdb, "ms": 1e3 * _repeat(lambda: bench_optuna(db(), n_rdb), 1)
+                    "trials": n_rdb,
+                    "ms": 1e3 * _repeat(lambda: bench_optuna(db(), n_rdb), 1),
                 }
 
                 def journal() -> float:
@@ -126,7 +130,8 @@ def main() -> int:
                     return bench_optuna(storage, args.trials)
 
                 rows["optuna journal file"] = {
-                    "trials": args.trials, "ms": 1e3 * _repeat(journal, 1)
+                    "trials": args.trials,
+                    "ms": 1e3 * _repeat(journal, 1),
                 }
     imp = import_time()
 

@@ -44,7 +44,8 @@ def test_all_is_complete(name: str) -> None:
     public = {
         n
         for n, v in vars(module).items()
-        if not n.startswith("_") and not isinstance(v, types.ModuleType)
+        if not n.startswith("_")
+        and not isinstance(v, types.ModuleType)
         and n not in {"annotations"}
     }
     assert public <= set(module.__all__), f"{name} exports names missing from __all__"
@@ -55,7 +56,10 @@ def test_layers_follow_the_design() -> None:
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     result = subprocess.run(
         [exe, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" not in result.stdout.lower() or " 0 broken" in result.stdout.lower()

@@ -5,7 +5,7 @@
 ...     x = trial.suggest_float("x", -10, 10)
 ...     return (x - 2) ** 2
 >>> study = rheostat.create_study(seed=0)
->>> study.optimize(objective, n_trials=50)
+>>> study.optimize(objective, n_trials=100)
 >>> abs(study.best_params["x"] - 2) < 1
 True
 """

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
 
 __all__ = [
-    "CategoricalChoice",
     "Categorical",
+    "CategoricalChoice",
     "Distribution",
     "Float",
     "Int",
@@ -48,6 +48,12 @@ def _is_real(value: object) -> bool:
 
 def _is_integral(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _near_integer(k: float, scale: float) -> bool:
+    """Whether ``k``, a count of steps computed from numbers of ``scale`` steps, is an integer
+    up to rounding (so ``Float(32768.0, 32768.002, step=0.001)`` holds ``32768.001``)."""
+    return abs(k - round(k)) <= _REL_TOL * max(1.0, abs(k), scale)
 
 
 def _decimals(*values: float) -> int:
@@ -106,9 +112,9 @@ class Distribution(ABC):
 class Float(Distribution):
     """A real number in ``[low, high]``, optionally on a log scale or on a grid of ``step``.
 
-    >>> Float(1e-5, 1e-1, log=True).from_unit(0.5)
+    >>> round(Float(1e-5, 1e-1, log=True).from_unit(0.5), 12)  # the geometric mean
     0.001
-    >>> Float(0.0, 1.0, step=0.25).from_internal(0.6)
+    >>> Float(0.0, 1.0, step=0.25).from_internal(0.5)  # 5 values, 5 equal cells
     0.5
     """
 
@@ -150,7 +156,7 @@ class Float(Distribution):
                 raise ValueError(f"{where}: step must be a positive number, got step={step!r}")
             step_f = float(step)
             n = (high_f - low_f) / step_f
-            if abs(n - round(n)) > _REL_TOL * max(1.0, n):
+            if not _near_integer(n, max(abs(low_f), abs(high_f)) / step_f):
                 fixed = low_f + math.floor(n) * step_f
                 raise ValueError(
                     f"{where}: step={step_f} does not divide high - low = {high_f - low_f}; "
@@ -186,7 +192,7 @@ class Float(Distribution):
         if self.step is None:
             return True
         k = (v - self.low) / self.step
-        return abs(k - round(k)) <= _REL_TOL * max(1.0, abs(k))
+        return _near_integer(k, max(abs(self.low), abs(v)) / self.step)
 
     def cast(self, value: object) -> float:
         if not self.contains(value):
@@ -215,8 +221,10 @@ class Float(Distribution):
 
     def from_internal(self, x: float) -> float:
         x = min(max(float(x), 0.0), 1.0)
-        if self.low == self.high:
+        if self.low == self.high or x == 0.0:
             return self.low
+        if x == 1.0:
+            return self.high  # exactly, though exp(log(high)) may differ in the last bit
         if self.step is not None:
             n = self._n_steps + 1
             return self._on_grid(min(int(x * n), n - 1))
@@ -231,8 +239,13 @@ class Float(Distribution):
         return self.from_internal(u)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "float", "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "type": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
 
 @dataclass(frozen=True)
@@ -273,7 +286,10 @@ class Int(Distribution):
                 "the zero case a Categorical and the rest a conditional Int with log=True"
             )
         if log and step_i != 1:
-            raise ValueError(f"{where}: log=True needs step=1, got step={step_i}; drop one")
+            raise ValueError(
+                f"{where}: log=True needs step=1, got step={step_i}; drop step, or set "
+                "log=False to keep it"
+            )
         if (high_i - low_i) % step_i != 0:
             fixed = low_i + (high_i - low_i) // step_i * step_i
             raise ValueError(
@@ -295,10 +311,11 @@ class Int(Distribution):
         return (self.high - self.low) // self.step + 1
 
     def contains(self, value: object) -> bool:
-        if _is_integral(value):
-            v = int(value)  # type: ignore[call-overload]
-        elif _is_real(value) and float(value).is_integer():  # type: ignore[arg-type]
-            v = int(float(value))  # type: ignore[arg-type]
+        raw: Any = value
+        if _is_integral(raw):
+            v = int(raw)
+        elif _is_real(raw) and float(raw).is_integer():
+            v = int(float(raw))
         else:
             return False
         return self.low <= v <= self.high and (v - self.low) % self.step == 0
@@ -306,7 +323,8 @@ class Int(Distribution):
     def cast(self, value: object) -> int:
         if not self.contains(value):
             raise ValueError(f"{value!r} is not in {self!r}")
-        return int(value)  # type: ignore[call-overload]
+        raw: Any = value
+        return int(raw)
 
     def _bounds(self) -> tuple[float, float]:
         lo, hi = self.low - 0.5, self.high + 0.5
@@ -333,12 +351,27 @@ class Int(Distribution):
         return self.from_internal(u)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "int", "low": self.low, "high": self.high, "log": self.log,
-                "step": self.step}
+        return {
+            "type": "int",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
+
+
+def _choice_kind(c: object) -> int:
+    """The JSON kind of a choice (None, bool, int, float, str; subclasses such as
+    ``numpy.float64`` or ``numpy.str_`` count as their base), or -1 for anything else."""
+    for kind, cls in enumerate((type(None), bool, int, float, str)):
+        if isinstance(c, cls):
+            return kind
+    return -1
 
 
 def _same_choice(a: object, b: object) -> bool:
-    return type(a) is type(b) and a == b
+    kind = _choice_kind(a)
+    return kind >= 0 and kind == _choice_kind(b) and a == b
 
 
 @dataclass(frozen=True)
@@ -386,6 +419,18 @@ class Categorical(Distribution):
     def __repr__(self) -> str:
         return f"Categorical({list(self.choices)!r})"
 
+    def _key(self) -> tuple[tuple[int, CategoricalChoice], ...]:
+        return tuple((_choice_kind(c), c) for c in self.choices)
+
+    def __eq__(self, other: object) -> bool:
+        # [True, False] and [1, 0] (or [1] and [1.0]) are different distributions.
+        if not isinstance(other, Categorical):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
     @property
     def n_values(self) -> float:
         return len(self.choices)
@@ -395,13 +440,20 @@ class Categorical(Distribution):
         for i, c in enumerate(self.choices):
             if _same_choice(c, value):
                 return i
-        # Accept numpy scalars and ints for floats by value, but never bool for int.
-        for i, c in enumerate(self.choices):
-            if (
-                _is_real(value) and _is_real(c) and float(value) == float(c)  # type: ignore[arg-type]
-                and isinstance(c, int) == _is_integral(value)
-            ):
-                return i
+        # Numbers by value (numpy scalars, an int for a float choice), but never a bool for a
+        # number and never a float for an int choice; an int choice wins for an integer value.
+        if _is_real(value):
+            same = [
+                i
+                for i, c in enumerate(self.choices)
+                if _is_real(c) and float(c) == float(value)  # type: ignore[arg-type]
+            ]
+            for i in same:
+                if isinstance(self.choices[i], int) and _is_integral(value):
+                    return i
+            for i in same:
+                if not isinstance(self.choices[i], int):
+                    return i
         raise ValueError(f"{value!r} is not one of the choices of {self!r}")
 
     def contains(self, value: object) -> bool:

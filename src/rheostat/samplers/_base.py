@@ -74,7 +74,7 @@ class Sampler(ABC):
             raise TypeError(f"seed={seed!r} must be an int or None")
         self.seed = seed
         self._lock = threading.Lock()
-        self._streams: dict[int, random.Random] = {}
+        self._streams: dict[tuple[int, str, int], random.Random] = {}
 
     def propose(self, history: History, space: Space | None) -> dict[str, ParamValue]:
         """A joint proposal for trial number ``len(history)``; the default proposes nothing."""
@@ -95,13 +95,17 @@ class Sampler(ABC):
 
     def _stream(self, history: History, number: int) -> random.Random:
         """The random stream of trial ``number`` for independent draws (kept for a few trials)."""
+        seed = self.effective_seed(history)
+        # Keyed by seed and study too: a sampler object reused for another study (or a study
+        # with another seed) must start that study's streams afresh, not continue old ones.
+        key = (seed, history.study_name, number)
         with self._lock:
-            rng = self._streams.get(number)
+            rng = self._streams.get(key)
             if rng is None:
-                if len(self._streams) >= 64:
+                if len(self._streams) >= 1024:
                     self._streams.pop(next(iter(self._streams)))
-                rng = seeded_random(self.effective_seed(history), number, salt=1)
-                self._streams[number] = rng
+                rng = seeded_random(seed, number, salt=1)
+                self._streams[key] = rng
             return rng
 
     def dump(self) -> dict[str, Any]:

@@ -124,5 +124,7 @@ class GridSampler(Sampler):
         )
 
     def dump(self) -> dict[str, Any]:
-        return {**super().dump(), "search_space": {k: list(v) for k, v in
-                                                   self.search_space.items()}}
+        return {
+            **super().dump(),
+            "search_space": {k: list(v) for k, v in self.search_space.items()},
+        }

@@ -46,7 +46,9 @@ class SobolSampler(Sampler):
         if not space:
             return {}
         point = self._point(self.effective_seed(history), len(space), len(history))
-        return {name: dist.from_unit(u) for (name, dist), u in zip(space.items(), point, strict=False)}
+        return {
+            name: dist.from_unit(u) for (name, dist), u in zip(space.items(), point, strict=False)
+        }
 
     def sample_one(
         self, history: History, trial: TrialRecord, name: str, distribution: Distribution

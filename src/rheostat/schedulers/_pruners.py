@@ -98,9 +98,12 @@ class PercentilePruner(Scheduler):
 
     def dump(self) -> dict[str, Any]:
         return {
-            "type": type(self).__name__, "percentile": self.percentile,
-            "n_startup_trials": self.n_startup_trials, "n_warmup_steps": self.n_warmup_steps,
-            "interval_steps": self.interval_steps, "n_min_trials": self.n_min_trials,
+            "type": type(self).__name__,
+            "percentile": self.percentile,
+            "n_startup_trials": self.n_startup_trials,
+            "n_warmup_steps": self.n_warmup_steps,
+            "interval_steps": self.interval_steps,
+            "n_min_trials": self.n_min_trials,
         }
 
 
@@ -117,8 +120,11 @@ class MedianPruner(PercentilePruner):
         n_min_trials: int = 1,
     ) -> None:
         super().__init__(
-            50.0, n_startup_trials=n_startup_trials, n_warmup_steps=n_warmup_steps,
-            interval_steps=interval_steps, n_min_trials=n_min_trials,
+            50.0,
+            n_startup_trials=n_startup_trials,
+            n_warmup_steps=n_warmup_steps,
+            interval_steps=interval_steps,
+            n_min_trials=n_min_trials,
         )
 
 
@@ -142,9 +148,7 @@ class ThresholdPruner(Scheduler):
             ):
                 raise ValueError(f"{owner}: {name} must be a number, got {v!r}")
         if lower is not None and upper is not None and lower > upper:
-            raise ValueError(
-                f"{owner}: lower={lower} > upper={upper}; lower must not exceed upper"
-            )
+            raise ValueError(f"{owner}: lower={lower} > upper={upper}; lower must not exceed upper")
         self.lower = lower
         self.upper = upper
         self.n_warmup_steps = _check_int(owner, "n_warmup_steps", n_warmup_steps, 0)
@@ -165,5 +169,10 @@ class ThresholdPruner(Scheduler):
         return Decision.CONTINUE
 
     def dump(self) -> dict[str, Any]:
-        return {"type": "ThresholdPruner", "lower": self.lower, "upper": self.upper,
-                "n_warmup_steps": self.n_warmup_steps, "interval_steps": self.interval_steps}
+        return {
+            "type": "ThresholdPruner",
+            "lower": self.lower,
+            "upper": self.upper,
+            "n_warmup_steps": self.n_warmup_steps,
+            "interval_steps": self.interval_steps,
+        }

@@ -1,22 +1,21 @@
-"""The SQL backend's hot path: append and read on raw DBAPI connections, one per thread.
+"""The SQL backend's hot path: append and read on raw DBAPI connections.
 
 SQLAlchemy builds the engine, the schema and the rare statements; the two statements that run on
-every trial go straight to the driver, which makes an append several times cheaper. Each thread
-keeps one connection (checked out of the engine's pool, so SQLite's PRAGMAs apply); ``close``
-returns them all.
+every trial go straight to the driver, which makes an append several times cheaper. Each call
+checks a connection out of the engine's pool (so SQLite's PRAGMAs apply) and returns it at once
+(~10 µs): a connection kept per thread would never return to the pool when its thread ends, and
+the sixteenth thread would wait for the pool's timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from rheostat.exceptions import StorageConflictError
+from rheostat.exceptions import StorageConflictError, StudyNotFoundError
 
 __all__ = ["DBAPIPath"]
 
@@ -35,9 +34,7 @@ class DBAPIPath:
         self._engine = engine
         self._sqlite = sqlite
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._conns: list[Any] = []
+        self._sql_sid = f"SELECT id FROM rheostat_studies WHERE name = {p}"
         self._sql_last = f"SELECT COALESCE(MAX(seq), 0) FROM rheostat_events WHERE study_id = {p}"
         self._sql_insert = (
             f"INSERT INTO rheostat_events (study_id, seq, payload) VALUES ({p}, {p}, {p})"
@@ -47,25 +44,28 @@ class DBAPIPath:
         )
 
     def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != os.getpid():
-            conn = self._engine.raw_connection()
-            self._local.conn, self._local.pid = conn, os.getpid()
-            with self._lock:
-                self._conns.append(conn)
-        return conn
+        return self._engine.raw_connection()
 
-    def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            with self._lock:
-                if conn in self._conns:
-                    self._conns.remove(conn)
-            with contextlib.suppress(Exception):  # the connection is already broken
-                conn.invalidate()
+    @staticmethod
+    def _put_back(conn: Any) -> None:
+        with contextlib.suppress(Exception):  # an invalidated connection is already back
+            conn.close()
 
-    def append(self, study_id: int, payloads: Sequence[str], expect_seq: int | None) -> int:
+    @staticmethod
+    def _drop(conn: Any) -> None:
+        with contextlib.suppress(Exception):  # the connection is already broken
+            conn.invalidate()
+
+    def _study_id(self, cur: Any, study: str) -> int:
+        # Looked up every time (it costs microseconds): a cached id would go stale when another
+        # process deletes the study, or deletes it and creates another of the same name.
+        cur.execute(self._sql_sid, (study,))
+        row = cur.fetchone()
+        if row is None:
+            raise StudyNotFoundError(f"no study named {study!r}")
+        return int(row[0])
+
+    def append(self, study: str, payloads: Sequence[str], expect_seq: int | None) -> int:
         """Append ``payloads`` after the study's last event; return the new last sequence."""
         for _ in range(_MAX_RETRIES):
             conn = self._conn()
@@ -73,6 +73,7 @@ class DBAPIPath:
             try:
                 if self._sqlite:
                     cur.execute("BEGIN IMMEDIATE")
+                study_id = self._study_id(cur, study)
                 cur.execute(self._sql_last, (study_id,))
                 last = int(cur.fetchone()[0])
                 if expect_seq is not None and last != expect_seq:
@@ -85,6 +86,9 @@ class DBAPIPath:
                     )
                 self._commit(conn, cur)
                 return last + len(payloads)
+            except StudyNotFoundError:
+                self._rollback(conn, cur)
+                raise
             except StorageConflictError:
                 raise
             except self._integrity_error:
@@ -98,27 +102,33 @@ class DBAPIPath:
                 try:
                     self._rollback(conn, cur)
                 except Exception:  # report the first error; drop the connection
-                    self._drop()
+                    self._drop(conn)
                 raise
             finally:
                 cur.close()
+                self._put_back(conn)
         raise StorageConflictError("could not append: too much contention")
 
-    def read(self, study_id: int, since: int) -> list[str]:
+    def read(self, study: str, since: int) -> list[str]:
         """The payloads after sequence ``since``, in order."""
         conn = self._conn()
         cur = conn.cursor()
         try:
-            cur.execute(self._sql_read, (study_id, since))
+            cur.execute(self._sql_read, (self._study_id(cur, study), since))
             rows = cur.fetchall()
             if not self._sqlite:
                 conn.commit()  # end the implicit read transaction
             return [r[0] for r in rows]
+        except StudyNotFoundError:
+            if not self._sqlite:
+                conn.rollback()
+            raise
         except BaseException:
-            self._drop()
+            self._drop(conn)
             raise
         finally:
             cur.close()
+            self._put_back(conn)
 
     def _commit(self, conn: Any, cur: Any) -> None:
         if self._sqlite:
@@ -134,10 +144,4 @@ class DBAPIPath:
             conn.rollback()
 
     def close(self) -> None:
-        """Return every thread's connection to the pool."""
-        with self._lock:
-            conns, self._conns = self._conns, []
-        for conn in conns:
-            with contextlib.suppress(Exception):  # closing a dead connection
-                conn.close()
-        self._local = threading.local()
+        """Nothing to release: every call returns its connection to the pool."""

@@ -109,8 +109,12 @@ def _float_in(x: float | str) -> float:
 
 def _to_dict(event: Event) -> dict[str, Any]:
     if isinstance(event, TrialCreated):
-        d: dict[str, Any] = {"e": "created", "n": event.number, "s": event.state.value,
-                             "t": event.time}
+        d: dict[str, Any] = {
+            "e": "created",
+            "n": event.number,
+            "s": event.state.value,
+            "t": event.time,
+        }
         if event.worker_id is not None:
             d["w"] = event.worker_id
         if event.fixed_params is not None:
@@ -123,11 +127,15 @@ def _to_dict(event: Event) -> dict[str, Any]:
             d["parent"] = event.parent
         return d
     if isinstance(event, ParamSet):
-        return {"e": "param", "n": event.number, "k": event.name, "v": event.value,
-                "d": event.distribution.to_json()}
+        return {
+            "e": "param",
+            "n": event.number,
+            "k": event.name,
+            "v": event.value,
+            "d": event.distribution.to_json(),
+        }
     if isinstance(event, Reported):
-        return {"e": "report", "n": event.number, "step": event.step,
-                "v": _float_out(event.value)}
+        return {"e": "report", "n": event.number, "step": event.step, "v": _float_out(event.value)}
     if isinstance(event, StateChanged):
         d = {"e": "state", "n": event.number, "s": event.state.value, "t": event.time}
         if event.values is not None:
@@ -138,8 +146,13 @@ def _to_dict(event: Event) -> dict[str, Any]:
             d["w"] = event.worker_id
         return d
     if isinstance(event, AttrSet):
-        return {"e": "attr", "n": event.number, "k": event.key, "v": event.value,
-                "sys": event.system}
+        return {
+            "e": "attr",
+            "n": event.number,
+            "k": event.key,
+            "v": event.value,
+            "sys": event.system,
+        }
     if isinstance(event, Heartbeat):
         return {"e": "beat", "n": event.number, "t": event.time}
     raise TypeError(f"not an event: {event!r}")
@@ -151,8 +164,7 @@ def encode_event(event: Event) -> str:
         return json.dumps(_to_dict(event), separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"cannot store {event!r} as JSON: {exc}; store plain numbers, strings, lists and "
-            "dicts"
+            f"cannot store {event!r} as JSON: {exc}; store plain numbers, strings, lists and dicts"
         ) from exc
 
 
@@ -162,21 +174,30 @@ def decode_event(text: str | dict[str, Any]) -> Event:
     kind = d["e"]
     if kind == "created":
         return TrialCreated(
-            number=d["n"], state=TrialState(d["s"]), time=d["t"], worker_id=d.get("w"),
-            fixed_params=d.get("fixed"), proposal=d.get("prop"), budget=d.get("b"),
+            number=d["n"],
+            state=TrialState(d["s"]),
+            time=d["t"],
+            worker_id=d.get("w"),
+            fixed_params=d.get("fixed"),
+            proposal=d.get("prop"),
+            budget=d.get("b"),
             parent=d.get("parent"),
         )
     if kind == "param":
-        return ParamSet(number=d["n"], name=d["k"], value=d["v"],
-                        distribution=distribution_from_json(d["d"]))
+        return ParamSet(
+            number=d["n"], name=d["k"], value=d["v"], distribution=distribution_from_json(d["d"])
+        )
     if kind == "report":
         return Reported(number=d["n"], step=d["step"], value=_float_in(d["v"]))
     if kind == "state":
         values = d.get("v")
         return StateChanged(
-            number=d["n"], state=TrialState(d["s"]), time=d["t"],
+            number=d["n"],
+            state=TrialState(d["s"]),
+            time=d["t"],
             values=None if values is None else tuple(_float_in(v) for v in values),
-            message=d.get("msg"), worker_id=d.get("w"),
+            message=d.get("msg"),
+            worker_id=d.get("w"),
         )
     if kind == "attr":
         return AttrSet(number=d["n"], key=d["k"], value=d["v"], system=d.get("sys", False))

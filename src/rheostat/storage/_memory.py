@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rheostat.exceptions import DuplicatedStudyError, StorageConflictError, StudyNotFoundError
 from rheostat.storage._base import Storage, StudyInfo
-from rheostat.storage._events import Event
+from rheostat.storage._events import AttrSet, Event, decode_event, encode_event
 from rheostat.trial import Direction
 
 __all__ = ["InMemoryStorage"]
@@ -58,6 +58,15 @@ class InMemoryStorage(Storage):
             del self._studies[name]
 
     def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
+        # Only attributes carry arbitrary user values: check those as a SQL backend would (the
+        # same TypeError), and keep a JSON copy so a later change to the caller's dict is not
+        # seen in the history. Other events hold only numbers, strings and distributions.
+        events = [
+            AttrSet(e.number, e.key, decode_event(encode_event(e)).value, e.system)  # type: ignore[union-attr]
+            if isinstance(e, AttrSet)
+            else e
+            for e in events
+        ]
         with self._lock:
             log = self._get(study)[1]
             if expect_seq is not None and len(log) != expect_seq:

@@ -34,9 +34,7 @@ __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 SCHEMA_VERSION = 1
 
 _metadata = sa.MetaData()
-_schema = sa.Table(
-    "rheostat_schema", _metadata, sa.Column("version", sa.Integer, nullable=False)
-)
+_schema = sa.Table("rheostat_schema", _metadata, sa.Column("version", sa.Integer, nullable=False))
 _studies = sa.Table(
     "rheostat_studies",
     _metadata,
@@ -58,6 +56,7 @@ _events = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
+
 
 def _sqlite_setup(engine: Engine) -> None:
     @sa_event.listens_for(engine, "connect")
@@ -94,10 +93,12 @@ class SQLStorage(Storage):
             _sqlite_setup(self._engine)
         self._writer = self._engine.execution_options(rheostat_write=True)
         self._fast = DBAPIPath(self._engine, sqlite=self._is_sqlite)
-        self._ids: dict[str, int] = {}
         try:
             self._init_schema()
-        except sa.exc.OperationalError as exc:
+        except BaseException as exc:
+            self._engine.dispose()  # release the file (and the pool) before the error
+            if not isinstance(exc, sa.exc.OperationalError):
+                raise
             raise RheostatError(
                 f"cannot open storage {self.url}: {exc.orig}; check that the folder exists "
                 "and is writable"
@@ -174,31 +175,25 @@ class SQLStorage(Storage):
             sid = self._study_id(conn, name)
             conn.execute(_events.delete().where(_events.c.study_id == sid))
             conn.execute(_studies.delete().where(_studies.c.id == sid))
-        self._ids.pop(name, None)
 
     def _study_id(self, conn: Connection, name: str) -> int:
-        sid = self._ids.get(name)
+        sid = conn.execute(sa.select(_studies.c.id).where(_studies.c.name == name)).scalar()
         if sid is None:
-            sid = conn.execute(sa.select(_studies.c.id).where(_studies.c.name == name)).scalar()
-            if sid is None:
-                raise self._not_found(name)
-            self._ids[name] = sid
-        return sid
+            raise self._not_found(name)
+        return int(sid)
 
     def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
         payloads = [encode_event(e) for e in events]
-        sid = self._sid(study)
         try:
-            return self._fast.append(sid, payloads, expect_seq)
+            return self._fast.append(study, payloads, expect_seq)
+        except StudyNotFoundError:
+            raise self._not_found(study) from None
         except StorageConflictError as exc:
             raise StorageConflictError(f"study {study!r}: {exc}") from None
 
     def read(self, study: str, since: int = 0) -> list[Event]:
-        return [decode_event(p) for p in self._fast.read(self._sid(study), since)]
-
-    def _sid(self, name: str) -> int:
-        sid = self._ids.get(name)
-        if sid is None:
-            with self._engine.connect() as conn:
-                sid = self._study_id(conn, name)
-        return sid
+        try:
+            payloads = self._fast.read(study, since)
+        except StudyNotFoundError:
+            raise self._not_found(study) from None
+        return [decode_event(p) for p in payloads]

@@ -27,9 +27,24 @@ __all__ = ["StudyState"]
 
 class _TrialBuilder:
     __slots__ = (
-        "budget", "datetime_complete", "datetime_start", "distributions", "fixed_params",
-        "intermediate", "last_heartbeat", "message", "number", "params", "parent", "proposal",
-        "record", "state", "system_attrs", "user_attrs", "values", "worker_id",
+        "budget",
+        "datetime_complete",
+        "datetime_start",
+        "distributions",
+        "fixed_params",
+        "intermediate",
+        "last_heartbeat",
+        "message",
+        "number",
+        "params",
+        "parent",
+        "proposal",
+        "record",
+        "state",
+        "system_attrs",
+        "user_attrs",
+        "values",
+        "worker_id",
     )
 
     def __init__(self, event: TrialCreated) -> None:
@@ -59,12 +74,20 @@ class _TrialBuilder:
     def build(self) -> TrialRecord:
         if self.record is None:
             self.record = TrialRecord(
-                number=self.number, state=self.state, params=self.params,
-                distributions=self.distributions, values=self.values,
-                intermediate_values=self.intermediate, user_attrs=self.user_attrs,
-                system_attrs=self.system_attrs, datetime_start=self.datetime_start,
-                datetime_complete=self.datetime_complete, worker_id=self.worker_id,
-                last_heartbeat=self.last_heartbeat, budget=self.budget, parent=self.parent,
+                number=self.number,
+                state=self.state,
+                params=self.params,
+                distributions=self.distributions,
+                values=self.values,
+                intermediate_values=self.intermediate,
+                user_attrs=self.user_attrs,
+                system_attrs=self.system_attrs,
+                datetime_start=self.datetime_start,
+                datetime_complete=self.datetime_complete,
+                worker_id=self.worker_id,
+                last_heartbeat=self.last_heartbeat,
+                budget=self.budget,
+                parent=self.parent,
                 message=self.message,
             )
         return self.record

@@ -100,7 +100,9 @@ def create_study(
                 "directions or another study_name"
             ) from None
     study = Study(
-        study_name=name, storage=backend, directions=dirs,
+        study_name=name,
+        storage=backend,
+        directions=dirs,
         sampler=sampler if sampler is not None else RandomSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
@@ -133,7 +135,9 @@ def load_study(
         study_name = names[0]
     info = backend.get_study(_check_name(study_name))
     return Study(
-        study_name=info.name, storage=backend, directions=info.directions,
+        study_name=info.name,
+        storage=backend,
+        directions=info.directions,
         sampler=sampler if sampler is not None else RandomSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -82,6 +83,8 @@ class Study:
         self._worker_id = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop_requested = False
         self._distribution_cache: dict[tuple[object, ...], Distribution] = {}
+        # live trials this object asked for, so tell(number) also writes their suggestions
+        self._live: weakref.WeakValueDictionary[int, Trial] = weakref.WeakValueDictionary()
         self._sync()
 
     def __repr__(self) -> str:
@@ -186,6 +189,7 @@ class Study:
         for name, dist in (space or {}).items():
             trial.suggest(name, dist)
         self._write([head, *trial._take_pending()], conditional=True)
+        self._live[number] = trial
         return trial
 
     def tell(
@@ -203,8 +207,8 @@ class Study:
         An invalid value (None, NaN, infinite, not a number, the wrong count) fails the trial and
         stores the reason. Telling a finished trial the same outcome again changes nothing.
         """
-        live = trial if isinstance(trial, Trial) else None
         number = self._trial_number(trial)
+        live = trial if isinstance(trial, Trial) else self._live.get(number)
         if value is not None and values is not None:
             raise ValueError(
                 f"tell: got value={value!r} and values={values!r}; give value (one objective) "
@@ -235,6 +239,7 @@ class Study:
             pending = live._take_pending() if live is not None else []
             if live is not None:
                 live._finished = True
+                self._live.pop(number, None)
             self._write([*pending, StateChanged(number, new_state, time.time(), vals, msg)])
             return self._state.trial(number)
 
@@ -290,9 +295,7 @@ class Study:
 
     # -- called by the live trial ----------------------------------------------------------------
 
-    def _cached_distribution(
-        self, key: tuple[object, ...] | None, make: Callable[[], _D]
-    ) -> _D:
+    def _cached_distribution(self, key: tuple[object, ...] | None, make: Callable[[], _D]) -> _D:
         """The distribution for ``key``, built (and validated) once: suggestions repeat."""
         if key is None:
             return make()
@@ -390,6 +393,11 @@ class Study:
     @property
     def best_trial(self) -> TrialRecord:
         """The best ``COMPLETE`` trial (lowest number on ties); ``ValueError`` if there is none."""
+        if len(self._directions) != 1:
+            raise ValueError(
+                f"study {self._name!r} has {len(self._directions)} objectives, so no single best "
+                "trial; use study.best_trials (the Pareto front)"
+            )
         best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
         if best is None:
             raise ValueError(
@@ -445,8 +453,17 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-representable value to the study."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"study user attribute key {key!r} must be a non-empty str")
         event = AttrSet(None, key, value)
-        encode_event(event)
+        try:
+            encode_event(event)
+        except TypeError:
+            raise TypeError(
+                f"study user attribute {key!r} = {value!r} of type {type(value).__name__} "
+                "cannot be stored as JSON; store plain numbers, strings, lists and dicts "
+                "(e.g. str(value))"
+            ) from None
         self._write([event])
 
     def _set_system_attr(self, key: str, value: Any) -> None:

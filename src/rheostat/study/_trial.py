@@ -219,7 +219,13 @@ class Trial:
         if not isinstance(key, str) or not key:
             raise ValueError(f"user attribute key {key!r} must be a non-empty str")
         event = AttrSet(self._number, key, value)
-        encode_event(event)  # fail now, with a clear message, if it is not JSON
+        try:
+            encode_event(event)  # fail now, with a clear message, if it is not JSON
+        except TypeError:
+            raise TypeError(
+                f"user attribute {key!r} = {value!r} of type {type(value).__name__} cannot be "
+                "stored as JSON; store plain numbers, strings, lists and dicts (e.g. str(value))"
+            ) from None
         self._user_attrs[key] = value
         self._pending.append(event)
 

@@ -1,0 +1,352 @@
+"""The conformance suite every scheduler must pass, on replayed learning curves.
+
+Subclass ``SchedulerConformance`` in a test module (its name must start with ``Test``) and give
+``make_scheduler``; pytest then runs every test below against your scheduler::
+
+    class TestMyPruner(SchedulerConformance):
+        warmup_steps = 2  # the scheduler never stops a trial before step 2
+
+        def make_scheduler(self) -> Scheduler:
+            return MyPruner(n_warmup_steps=2)
+
+Two kinds of run feed the scheduler the same replayed learning curves (``learning_curves``):
+``simulate`` plays trials on several simulated workers against a simulated clock, building the
+``History`` by hand at each report, so it is deterministic and takes milliseconds; real in-memory
+studies check the decisions end to end, in one thread and in four.
+
+The suite checks that every decision is a ``Decision`` and every action a ``Start``, for odd
+values too (NaN, infinities); that no trial is stopped before the warm-up (when the subclass
+sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``) stops the bad
+curves and one that does not never stops anything; that a pruned trial keeps its last reported
+value; that four worker threads leave every trial in a final state; and that ``dump()`` is JSON.
+A NaN report may be stopped at any step, so the warm-up test reports only finite values.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import pytest
+
+from rheostat.distributions import Float
+from rheostat.exceptions import TrialPruned
+from rheostat.schedulers import Decision, Scheduler, Start
+from rheostat.study import Trial, create_study
+from rheostat.trial import Direction, History, TrialRecord, TrialState
+
+__all__ = ["SchedulerConformance", "SimulatedRun", "is_bad", "learning_curves", "simulate"]
+
+_BAD_OFFSET = 20.0
+
+
+def learning_curves(n_trials: int, n_steps: int, *, seed: int = 0) -> list[list[float]]:
+    """Replayed loss curves (lower is better): one list of ``n_steps`` values per trial.
+
+    A good curve falls from about 2 to about its quality ``q`` in ``[0, 1)``; every third trial
+    (numbers 2, 5, 8, …) is bad: the same shape shifted up by 20.
+    """
+    rng = random.Random(seed)
+    curves = []
+    for i in range(n_trials):
+        q = rng.random()
+        offset = _BAD_OFFSET if i % 3 == 2 else 0.0
+        curves.append([offset + q + 1.0 / (s + 1) + 0.01 * rng.random() for s in range(n_steps)])
+    return curves
+
+
+def is_bad(curve: Sequence[float], direction: Direction = Direction.MINIMIZE) -> bool:
+    """Whether a curve from ``learning_curves`` (negated for maximize) is one of the bad ones."""
+    first = curve[0] if direction is Direction.MINIMIZE else -curve[0]
+    return first >= _BAD_OFFSET
+
+
+@dataclass
+class _SimTrial:
+    number: int
+    curve: list[float]
+    step_time: float
+    state: TrialState = TrialState.RUNNING
+    intermediate: dict[int, float] = field(default_factory=dict)
+    values: tuple[float, ...] | None = None
+    start: float = 0.0
+    end: float | None = None
+    budget: float | None = None
+
+    def record(self) -> TrialRecord:
+        return TrialRecord(
+            number=self.number,
+            state=self.state,
+            params={"x": (self.number % 10) / 10},
+            distributions={"x": Float(0.0, 1.0)},
+            values=self.values,
+            intermediate_values=dict(self.intermediate),
+            datetime_start=self.start,
+            datetime_complete=self.end,
+            worker_id="simulated",
+            budget=self.budget,
+        )
+
+
+@dataclass(frozen=True)
+class SimulatedRun:
+    """What ``simulate`` saw: the final records and every ``(trial, step, decision)``."""
+
+    records: list[TrialRecord]
+    decisions: list[tuple[int, int, Decision]]
+
+
+def simulate(
+    scheduler: Scheduler,
+    curves: Sequence[Sequence[float]],
+    *,
+    n_workers: int = 3,
+    direction: Direction = Direction.MINIMIZE,
+) -> SimulatedRun:
+    """Replay ``curves`` on ``n_workers`` simulated workers against a simulated clock.
+
+    Trial ``i`` reports ``curves[i][s]`` at step ``s``; its steps take ``1 + (i % 4) / 4``
+    simulated seconds, so trials overlap and finish out of order. At each report the scheduler
+    gets a ``History`` of every trial started so far (running ones included) and decides; a
+    ``STOP`` makes the trial ``PRUNED`` with its last value, a ``PAUSE`` leaves it ``PAUSED``.
+    Either frees the worker, which then starts the next trial as the scheduler's ``next_action``
+    says. Fails if a decision is not a ``Decision`` or an action not a ``Start``.
+    """
+    trials: list[_SimTrial] = []
+    queue: list[tuple[float, int, int]] = []  # (time, trial number, step)
+    decisions: list[tuple[int, int, Decision]] = []
+
+    def history() -> History:
+        return History("simulated", (direction,), [t.record() for t in trials], {"seed": 0})
+
+    def start_next(now: float) -> None:
+        if len(trials) >= len(curves):
+            return
+        action = scheduler.next_action(history())
+        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
+        number = len(trials)
+        step_time = 1.0 + (number % 4) / 4
+        trials.append(
+            _SimTrial(number, list(curves[number]), step_time, start=now, budget=action.budget)
+        )
+        if trials[number].curve:
+            heapq.heappush(queue, (now + step_time, number, 0))
+
+    for _ in range(n_workers):
+        start_next(0.0)
+    while queue:
+        now, number, step = heapq.heappop(queue)
+        trial = trials[number]
+        value = trial.curve[step]
+        trial.intermediate[step] = value
+        decision = scheduler.on_report(history(), trial.record(), step, value)
+        assert isinstance(decision, Decision), (
+            f"on_report returned {decision!r} for trial {number} at step {step}, not a Decision"
+        )
+        decisions.append((number, step, decision))
+        if decision is Decision.CONTINUE and step + 1 < len(trial.curve):
+            heapq.heappush(queue, (now + trial.step_time, number, step + 1))
+            continue
+        if decision is Decision.PAUSE:
+            trial.state = TrialState.PAUSED
+        else:
+            last = trial.intermediate[max(trial.intermediate)]
+            trial.state = TrialState.PRUNED if decision is Decision.STOP else TrialState.COMPLETE
+            trial.values = (last,) if math.isfinite(last) else None
+            trial.end = now
+        start_next(now)
+    return SimulatedRun([t.record() for t in trials], decisions)
+
+
+class _Checked(Scheduler):
+    """Passes calls to ``inner``, failing on a wrong return type and recording each decision."""
+
+    def __init__(self, inner: Scheduler) -> None:
+        self.inner = inner
+        self.decisions: list[tuple[int, int, Decision]] = []
+        self._lock = threading.Lock()
+
+    def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
+        decision = self.inner.on_report(history, trial, step, value)
+        assert isinstance(decision, Decision), (
+            f"on_report returned {decision!r} for trial {trial.number} at step {step}, "
+            "not a Decision"
+        )
+        with self._lock:
+            self.decisions.append((trial.number, step, decision))
+        return decision
+
+    def next_action(self, history: History) -> Start:
+        action = self.inner.next_action(history)
+        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
+        return action
+
+
+class SchedulerConformance:
+    """Tests every scheduler must pass. Subclass it and implement ``make_scheduler``."""
+
+    warmup_steps: ClassVar[int | None] = None
+    """Set it when the scheduler never stops a trial at a step below this (finite values)."""
+
+    stops_bad_trials: ClassVar[bool] = True
+    """Whether the scheduler stops the bad curves of ``learning_curves`` (which report values
+    above 20 against good ones below 3) once a few good trials have completed; set it False for
+    a scheduler that never stops a trial, and the suite checks that it never does."""
+
+    n_trials: ClassVar[int] = 24
+    n_steps: ClassVar[int] = 8
+
+    def make_scheduler(self) -> Scheduler:
+        """A new scheduler."""
+        raise NotImplementedError(f"{type(self).__name__} must implement make_scheduler()")
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _curves(self, direction: Direction = Direction.MINIMIZE) -> list[list[float]]:
+        curves = learning_curves(self.n_trials, self.n_steps, seed=1)
+        if direction is Direction.MAXIMIZE:
+            curves = [[-v for v in c] for c in curves]
+        return curves
+
+    def _run_study(self, direction: Direction, n_workers: int) -> list[TrialRecord]:
+        """Run a real in-memory study on the replayed curves and check how it ended."""
+        curves = self._curves(direction)
+
+        def objective(trial: Trial) -> float:
+            curve = curves[trial.number % len(curves)]
+            trial.suggest_float("x", 0.0, 1.0)
+            for step, value in enumerate(curve):
+                trial.report(value, step)
+                if trial.should_prune():
+                    raise TrialPruned()
+            return curve[-1]
+
+        scheduler = _Checked(self.make_scheduler())
+        study = create_study(direction=direction, scheduler=scheduler, seed=0)
+        study.optimize(objective, n_trials=self.n_trials, n_workers=n_workers)
+        records = study.trials
+        study.storage.close()
+        self._check_study(records, curves, scheduler.decisions)
+        return records
+
+    def _check_study(
+        self,
+        records: list[TrialRecord],
+        curves: list[list[float]],
+        decisions: list[tuple[int, int, Decision]],
+    ) -> None:
+        assert len(records) == self.n_trials
+        assert len(decisions) == sum(len(t.intermediate_values) for t in records)
+        stopped = {(n, s) for n, s, d in decisions if d is Decision.STOP}
+        for t in records:
+            assert t.state in (TrialState.COMPLETE, TrialState.PRUNED), (
+                f"trial {t.number} ended {t.state}: {t.message}"
+            )
+            curve = curves[t.number % len(curves)]
+            assert t.last_step is not None
+            assert dict(t.intermediate_values) == dict(enumerate(curve[: t.last_step + 1]))
+            last = t.intermediate_values[t.last_step]
+            assert t.values == (last,), (
+                f"trial {t.number} ({t.state}) has values {t.values}, not its last report {last}"
+            )
+            if t.state is TrialState.COMPLETE:
+                assert t.last_step == len(curve) - 1, f"trial {t.number} completed early"
+                assert not any(n == t.number for n, _s in stopped)
+            else:
+                assert (t.number, t.last_step) in stopped, f"trial {t.number} was never stopped"
+        if self.warmup_steps is not None:
+            early = sorted((n, s) for n, s in stopped if s < self.warmup_steps)
+            assert early == [], f"(trial, step) {early} stopped before the warm-up"
+        pruned = [t.number for t in records if t.state is TrialState.PRUNED]
+        if not self.stops_bad_trials:
+            assert pruned == [], f"trials {pruned} were stopped by a scheduler that never stops"
+
+    # -- decisions on a simulated clock ----------------------------------------------------------
+
+    @pytest.mark.parametrize("direction", list(Direction))
+    @pytest.mark.parametrize("n_workers", [1, 3])
+    def test_decisions_on_simulated_clock(self, direction: Direction, n_workers: int) -> None:
+        curves = self._curves(direction)
+        run = simulate(self.make_scheduler(), curves, n_workers=n_workers, direction=direction)
+        assert len(run.records) == self.n_trials, "every trial must be started"
+        reports = sum(len(t.intermediate_values) for t in run.records)
+        assert len(run.decisions) == reports, "one decision per report"
+        for t in run.records:
+            assert t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED)
+
+    def test_stops_bad_trials_or_never_stops(self) -> None:
+        curves = self._curves()
+        run = simulate(self.make_scheduler(), curves, n_workers=3)
+        stopped = {n for n, _step, d in run.decisions if d is Decision.STOP}
+        if not self.stops_bad_trials:
+            assert stopped == set(), f"trials {sorted(stopped)} were stopped"
+            return
+        bad = {n for n, c in enumerate(curves) if is_bad(c)}
+        # The first few trials may run to the end while there is nothing to compare with.
+        assert len(stopped & bad) >= len(bad) // 2, (
+            f"only trials {sorted(stopped & bad)} of the bad ones {sorted(bad)} were stopped"
+        )
+
+    def test_odd_values_give_decisions(self) -> None:
+        odd = [math.nan, math.inf, -math.inf, 0.0, -1e300, 1e300, 5.0, 5.0]
+        curves = [*self._curves()[:6], odd, [math.nan] * 4, [1.0], list(reversed(odd))]
+        run = simulate(self.make_scheduler(), curves, n_workers=2)
+        assert len(run.decisions) >= len(curves)
+
+    def test_first_trial(self) -> None:
+        scheduler = self.make_scheduler()
+        empty = History("empty", (Direction.MINIMIZE,), [], {"seed": 0})
+        action = scheduler.next_action(empty)
+        assert isinstance(action, Start), f"next_action returned {action!r}"
+        assert action.budget is None or action.budget > 0
+        value = self._curves()[0][0]  # a good value
+        first = TrialRecord(number=0, state=TrialState.RUNNING, intermediate_values={0: value})
+        alone = History("alone", (Direction.MINIMIZE,), [first], {"seed": 0})
+        decision = scheduler.on_report(alone, first, 0, value)
+        assert decision is not Decision.STOP, "the only trial of a study, a good one, was stopped"
+
+    def test_no_stop_before_warmup(self) -> None:
+        if self.warmup_steps is None:
+            pytest.skip("warmup_steps is not set for this scheduler")
+        warmup = self.warmup_steps
+        assert warmup < self.n_steps
+        for n_workers in (1, 3):
+            run = simulate(self.make_scheduler(), self._curves(), n_workers=n_workers)
+            early = [(n, s) for n, s, d in run.decisions if d is Decision.STOP and s < warmup]
+            assert early == [], f"(trial, step) {early} stopped before warm-up step {warmup}"
+            assert any(s < warmup for _n, s, _d in run.decisions)
+            if self.stops_bad_trials:
+                assert any(d is Decision.STOP for _n, _s, d in run.decisions), (
+                    "nothing was stopped after the warm-up either"
+                )
+
+    # -- real studies ----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("direction", list(Direction))
+    def test_pruned_trials_keep_their_last_value(self, direction: Direction) -> None:
+        records = self._run_study(direction, n_workers=1)
+        pruned = [t for t in records if t.state is TrialState.PRUNED]
+        if self.stops_bad_trials and direction is Direction.MINIMIZE:
+            assert pruned, "no trial was pruned"
+            assert all(t.last_step is not None and t.last_step < self.n_steps - 1 for t in pruned)
+
+    def test_four_worker_threads(self) -> None:
+        records = self._run_study(Direction.MINIMIZE, n_workers=4)
+        assert [t.number for t in records] == list(range(self.n_trials))
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def test_dump_is_json(self) -> None:
+        scheduler = self.make_scheduler()
+        state = scheduler.dump()
+        assert json.loads(json.dumps(state)) == state, "dump() must be JSON-representable"
+        assert state.get("type") == type(scheduler).__name__
+        simulate(scheduler, self._curves())
+        after = scheduler.dump()
+        assert json.loads(json.dumps(after)) == after, "dump() must be JSON-representable"
