@@ -282,6 +282,24 @@ def test_ctrl_c_in_main_thread_while_workers_run(study: Study) -> None:
     assert len(study.trials) == 2
 
 
+def test_ctrl_c_fails_only_the_trials_of_that_optimize_call(study: Study) -> None:
+    """A trial the user asked for by hand before optimize is not this call's: it stays RUNNING."""
+    manual = study.ask()
+
+    def objective(trial: Trial) -> float:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=5, n_workers=2)
+    _join_workers()
+    states = {t.number: t.state for t in study.trials}
+    assert states[manual.number] is TrialState.RUNNING
+    assert all(s is TrialState.FAILED for n, s in states.items() if n != manual.number)
+    assert len(states) >= 2
+    study.tell(manual, 1.0)
+    assert study.trials[manual.number].state is TrialState.COMPLETE
+
+
 def test_running_trial_of_a_dead_process_is_failed_on_start(study: Study) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

@@ -90,6 +90,7 @@ class _Runner:
         self.best: float | None = None
         self.halt = False
         self.error: BaseException | None = None
+        self.running: set[int] = set()  # trials this call is running now
 
     def claim_slot(self) -> bool:
         with self.lock:
@@ -111,7 +112,11 @@ class _Runner:
                     logger.info("the grid is exhausted; stopping")
                     self.halt = True
                     return
+                with self.lock:
+                    self.running.add(trial.number)
                 record = self.run_trial(trial)
+                with self.lock:
+                    self.running.discard(trial.number)
                 self.after(record)
         except BaseException as exc:
             with self.lock:
@@ -193,7 +198,11 @@ def run_optimize(
             _run_threads(runner, workers)
     except KeyboardInterrupt:
         runner.halt = True
-        study._fail_own_running("interrupted by KeyboardInterrupt (Ctrl-C) while it ran")
+        with runner.lock:
+            running = set(runner.running)
+        study._fail_own_running(
+            "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", numbers=running
+        )
         raise
     finally:
         if progress is not None:

@@ -513,9 +513,15 @@ class Study:
         """Ask a running ``optimize`` to start no new trial; running ones finish."""
         self._stop_requested = True
 
-    def _fail_own_running(self, reason: str) -> None:
-        """Fail the RUNNING trials this study object started (after Ctrl-C)."""
-        self._fail_where(lambda worker: worker == self._worker_id, lambda _w: reason)
+    def _fail_own_running(self, reason: str, numbers: Iterable[int] | None = None) -> None:
+        """Fail the RUNNING trials this study object started (after Ctrl-C); only those in
+        ``numbers`` when given (the trials one ``optimize`` call was running)."""
+        wanted = None if numbers is None else set(numbers)
+        self._fail_where(
+            lambda worker: worker == self._worker_id,
+            lambda _w: reason,
+            numbers=wanted,
+        )
 
     def _fail_dead_workers(self) -> None:
         """Fail the RUNNING trials of processes on this host that no longer exist."""
@@ -524,14 +530,22 @@ class Study:
             lambda w: f"its worker {w} is gone: the process ended while the trial ran",
         )
 
-    def _fail_where(self, match: Callable[[str], bool], reason: Callable[[str], str]) -> None:
+    def _fail_where(
+        self,
+        match: Callable[[str], bool],
+        reason: Callable[[str], str],
+        numbers: set[int] | None = None,
+    ) -> None:
         with self._lock:
             self._sync()
             now = time.time()
             events: list[Event] = [
                 StateChanged(t.number, TrialState.FAILED, now, message=reason(t.worker_id))
                 for t in self._state.records()
-                if t.state is TrialState.RUNNING and t.worker_id is not None and match(t.worker_id)
+                if t.state is TrialState.RUNNING
+                and t.worker_id is not None
+                and (numbers is None or t.number in numbers)
+                and match(t.worker_id)
             ]
             if events:
                 self._write(events)
