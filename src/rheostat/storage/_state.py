@@ -109,6 +109,7 @@ class StudyState:
         self.system_attrs: dict[str, Any] = {}
         self.distributions: dict[str, Distribution] = {}
         self.waiting: dict[int, None] = {}  # insertion-ordered set of WAITING trial numbers
+        self.running: set[int] = set()  # numbers of RUNNING trials
         self._dirty: set[int] = set()
         self._history: History | None = None
 
@@ -168,6 +169,8 @@ class StudyState:
             self._trials.append(b)
             if b.state is TrialState.WAITING:
                 self.waiting[b.number] = None
+            elif b.state is TrialState.RUNNING:
+                self.running.add(b.number)
             if self._records is not None:
                 self._records.append(b.build())
             return
@@ -216,4 +219,8 @@ class StudyState:
         else:
             return False
         b.state = new
+        if new is TrialState.RUNNING:
+            self.running.add(b.number)
+        else:
+            self.running.discard(b.number)
         return True

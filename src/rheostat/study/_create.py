@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rheostat.exceptions import DuplicatedStudyError
 from rheostat.samplers import RandomSampler, Sampler
 from rheostat.schedulers import FIFOScheduler, Scheduler
-from rheostat.storage import AttrSet, Storage, open_storage
+from rheostat.storage import AttrSet, InMemoryStorage, Storage, open_storage
+from rheostat.study._recovery import Heartbeater
 from rheostat.study._study import Study
 from rheostat.trial import Direction
 
@@ -63,6 +65,9 @@ def create_study(
     scheduler: Scheduler | None = None,
     load_if_exists: bool = False,
     seed: int | None = None,
+    heartbeat_interval: float | None = 10.0,
+    grace_period: float | None = None,
+    max_retries: int = 0,
 ) -> Study:
     """Create a study, or with ``load_if_exists=True`` continue the one of that name.
 
@@ -71,12 +76,18 @@ def create_study(
     ``seed`` makes the study reproducible; without one a seed is drawn and stored with the study,
     so a resumed study keeps it. The default sampler is ``RandomSampler`` seeded from the study.
 
+    Lost workers: each running trial sends a heartbeat every ``heartbeat_interval`` seconds
+    (``None``: off); a trial silent for longer than ``grace_period`` (default three intervals)
+    is failed by whichever worker notices, and retried with the same parameters up to
+    ``max_retries`` times. These settings are stored with the study, so every worker uses them.
+
     >>> study = create_study(seed=1)
     >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
     >>> round(study.best_value, 1)
     0.0
     """
     dirs = _directions(direction, directions)
+    recovery = _recovery_settings(heartbeat_interval, grace_period, max_retries)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"create_study: seed={seed!r} must be an int or None")
     _check_plugins(sampler, scheduler)
@@ -106,11 +117,60 @@ def create_study(
         sampler=sampler if sampler is not None else RandomSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
-    stored_seed = study.system_attrs.get("seed")
-    if created or stored_seed is None or (seed is not None and seed != stored_seed):
+    attrs = study.system_attrs
+    events = []
+    if created or attrs.get("seed") is None or (seed is not None and seed != attrs["seed"]):
         chosen = seed if seed is not None else secrets.randbits(31)
-        study._write([AttrSet(None, "seed", chosen, system=True)])
+        events.append(AttrSet(None, "seed", chosen, system=True))
+    events += [
+        AttrSet(None, key, value, system=True)
+        for key, value in recovery.items()
+        if created or attrs.get(key, _MISSING) != value
+    ]
+    if events:
+        study._write(events)
+    _apply_recovery(study, recovery)
     return study
+
+
+_MISSING = object()
+
+
+def _recovery_settings(
+    heartbeat_interval: object, grace_period: object, max_retries: object
+) -> dict[str, Any]:
+    def seconds(name: str, value: object) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(
+                f"create_study: {name}={value!r} must be a number of seconds > 0, or None"
+            )
+        return float(value)
+
+    interval = seconds("heartbeat_interval", heartbeat_interval)
+    grace = seconds("grace_period", grace_period)
+    if grace is None and interval is not None:
+        grace = 3 * interval
+    if grace is not None and interval is not None and grace <= interval:
+        raise ValueError(
+            f"create_study: grace_period={grace:g} must be longer than heartbeat_interval="
+            f"{interval:g}, or live trials would be failed; use a few intervals, e.g. "
+            f"{3 * interval:g}"
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"create_study: max_retries={max_retries!r} must be an integer >= 0")
+    return {"heartbeat_interval": interval, "grace_period": grace, "max_retries": max_retries}
+
+
+def _apply_recovery(study: Study, settings: Mapping[str, Any]) -> None:
+    interval = settings.get("heartbeat_interval")
+    if isinstance(study.storage, InMemoryStorage):
+        interval = None  # one process: every worker is alive while the study is
+    study._heartbeat_interval = interval
+    study._heartbeater = Heartbeater(study, interval)
+    study._grace_period = settings.get("grace_period") if interval is not None else None
+    study._max_retries = int(settings.get("max_retries") or 0)
 
 
 def load_study(
@@ -134,13 +194,15 @@ def load_study(
             )
         study_name = names[0]
     info = backend.get_study(_check_name(study_name))
-    return Study(
+    study = Study(
         study_name=info.name,
         storage=backend,
         directions=info.directions,
         sampler=sampler if sampler is not None else RandomSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
+    _apply_recovery(study, study.system_attrs)
+    return study
 
 
 def delete_study(study_name: str, storage: str | Storage) -> None:

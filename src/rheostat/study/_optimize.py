@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from rheostat.exceptions import GridExhaustedError, TrialPruned
 from rheostat.study._progress import ProgressBar
+from rheostat.study._recovery import (
+    fail_dead_local_workers,
+    fail_own_running,
+    fail_stale_trials,
+)
 from rheostat.study._trial import Trial
 from rheostat.trial import TrialRecord, TrialState
 
@@ -188,7 +193,8 @@ def run_optimize(
         if not callable(cb):
             raise TypeError(f"optimize: each callback must be callable, got {cb!r}")
     study._stop_requested = False
-    study._fail_dead_workers()
+    fail_dead_local_workers(study)
+    fail_stale_trials(study)
     progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
     runner = _Runner(study, objective, n_trials, timeout, catch_types, callback_list, progress)
     try:
@@ -200,9 +206,7 @@ def run_optimize(
         runner.halt = True
         with runner.lock:
             running = set(runner.running)
-        study._fail_own_running(
-            "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", numbers=running
-        )
+        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", running)
         raise
     finally:
         if progress is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import socket
 import threading
 import time
 import uuid
@@ -28,6 +27,7 @@ from rheostat.storage import (
     TrialCreated,
     encode_event,
 )
+from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
 from rheostat.study._values import check_values
 from rheostat.trial import Direction, History, TrialRecord, TrialState, best_of
@@ -40,21 +40,10 @@ __all__ = ["Study"]
 logger = logging.getLogger("rheostat")
 
 _MAX_CLAIMS = 1000
-_HOST = socket.gethostname()
 
 ObjectiveFunc = Callable[[Trial], Any]
 _D = TypeVar("_D", bound=Distribution)
 Callback = Callable[["Study", TrialRecord], None]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Study:
@@ -72,6 +61,9 @@ class Study:
         directions: Sequence[Direction],
         sampler: Sampler,
         scheduler: Scheduler,
+        heartbeat_interval: float | None = None,
+        grace_period: float | None = None,
+        max_retries: int = 0,
     ) -> None:
         self._name = study_name
         self._storage = storage
@@ -80,7 +72,12 @@ class Study:
         self.scheduler = scheduler
         self._state = StudyState(study_name, self._directions)
         self._lock = threading.RLock()
-        self._worker_id = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._worker_id = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._heartbeat_interval = heartbeat_interval
+        self._grace_period = grace_period
+        self._max_retries = max_retries
+        self._heartbeater = Heartbeater(self, heartbeat_interval)
+        self._last_stale_check = 0.0
         self._stop_requested = False
         self._distribution_cache: dict[tuple[object, ...], Distribution] = {}
         # live trials this object asked for, so tell(number) also writes their suggestions
@@ -138,6 +135,20 @@ class Study:
             else:
                 self._sync()
 
+    def _live_running(self) -> list[int]:
+        """Numbers of the trials this object started and is still running (for heartbeats)."""
+        return sorted(n for n, t in list(self._live.items()) if not t._finished)
+
+    def _maybe_fail_stale(self) -> None:
+        """Look for lost trials at most twice per heartbeat interval."""
+        if self._grace_period is None:
+            return
+        now = time.monotonic()
+        every = (self._heartbeat_interval or self._grace_period) / 2
+        if now - self._last_stale_check >= every:
+            self._last_stale_check = now
+            fail_stale_trials(self)
+
     def _history(self) -> History:
         with self._lock:
             return self._state.history()
@@ -153,6 +164,7 @@ class Study:
         """
         if space is not None and not isinstance(space, Space):
             space = Space(space)
+        self._maybe_fail_stale()
         with self._lock:
             for _ in range(_MAX_CLAIMS):
                 try:
@@ -190,6 +202,7 @@ class Study:
             trial.suggest(name, dist)
         self._write([head, *trial._take_pending()], conditional=True)
         self._live[number] = trial
+        self._heartbeater.poke()
         return trial
 
     def tell(
@@ -512,48 +525,3 @@ class Study:
     def stop(self) -> None:
         """Ask a running ``optimize`` to start no new trial; running ones finish."""
         self._stop_requested = True
-
-    def _fail_own_running(self, reason: str, numbers: Iterable[int] | None = None) -> None:
-        """Fail the RUNNING trials this study object started (after Ctrl-C); only those in
-        ``numbers`` when given (the trials one ``optimize`` call was running)."""
-        wanted = None if numbers is None else set(numbers)
-        self._fail_where(
-            lambda worker: worker == self._worker_id,
-            lambda _w: reason,
-            numbers=wanted,
-        )
-
-    def _fail_dead_workers(self) -> None:
-        """Fail the RUNNING trials of processes on this host that no longer exist."""
-        self._fail_where(
-            self._worker_is_dead,
-            lambda w: f"its worker {w} is gone: the process ended while the trial ran",
-        )
-
-    def _fail_where(
-        self,
-        match: Callable[[str], bool],
-        reason: Callable[[str], str],
-        numbers: set[int] | None = None,
-    ) -> None:
-        with self._lock:
-            self._sync()
-            now = time.time()
-            events: list[Event] = [
-                StateChanged(t.number, TrialState.FAILED, now, message=reason(t.worker_id))
-                for t in self._state.records()
-                if t.state is TrialState.RUNNING
-                and t.worker_id is not None
-                and (numbers is None or t.number in numbers)
-                and match(t.worker_id)
-            ]
-            if events:
-                self._write(events)
-
-    def _worker_is_dead(self, worker_id: str) -> bool:
-        host, _, rest = worker_id.partition(":")
-        pid_text = rest.partition(":")[0]
-        if host != _HOST or not pid_text.isdigit():
-            return False
-        pid = int(pid_text)
-        return pid != os.getpid() and not _pid_alive(pid)
