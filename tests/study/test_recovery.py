@@ -170,3 +170,38 @@ def test_two_workers_noticing_one_loss_retry_it_once(url: str, studies: list[Stu
 def test_bad_recovery_settings(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         rheostat.create_study(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_retry_keeps_the_samplers_proposal(url: str, studies: list[Study]) -> None:
+    """A grid trial killed before its parameters were written is retried on its grid point."""
+    from rheostat.samplers import GridSampler
+
+    grid = GridSampler({"x": [0.1, 0.2, 0.3]})
+    study = rheostat.create_study(
+        study_name="g",
+        storage=url,
+        sampler=grid,
+        heartbeat_interval=0.05,
+        grace_period=0.1,
+        max_retries=1,
+    )
+    studies.append(study)
+    study._write(
+        [
+            TrialCreated(
+                0, TrialState.RUNNING, time.time(), worker_id="elsewhere:1:x", proposal={"x": 0.2}
+            )
+        ],
+        conditional=True,
+    )
+    time.sleep(0.15)
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0))
+    trials = study.trials
+    assert trials[1].system_attrs["retry_of"] == 0
+    assert trials[1].params == {"x": 0.2}
+    assert trials[1].state is TrialState.COMPLETE
+    assert sorted(t.params["x"] for t in trials if t.state is TrialState.COMPLETE) == [
+        0.1,
+        0.2,
+        0.3,
+    ]

@@ -183,7 +183,15 @@ class Study:
             record = state.trial(number)
             fixed = dict(record.system_attrs.get("fixed_params") or {})
             head: Event = StateChanged(number, TrialState.RUNNING, now, worker_id=self._worker_id)
-            trial = Trial(self, number, fixed_params=fixed, budget=record.budget, seed=self.seed)
+            proposal = dict(record.system_attrs.get("proposal") or {})  # kept by a retry
+            trial = Trial(
+                self,
+                number,
+                fixed_params=fixed,
+                proposal=proposal,
+                budget=record.budget,
+                seed=self.seed,
+            )
         else:
             history = state.history()
             action = self.scheduler.next_action(history)
