@@ -39,3 +39,12 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         if again is not None:
             again.storage.close()  # type: ignore[attr-defined]
     assert (tmp_path / "tour.db").exists()
+
+
+def test_docs_code_blocks_compile() -> None:
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    pages = sorted(docs.glob("*.md"))
+    assert pages
+    for page in pages:
+        for code in re.findall(r"^```python\n(.*?)^```$", page.read_text(), flags=re.S | re.M):
+            compile(code, str(page), "exec")
