@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from rheostat.schedulers import (
+    ASHA,
     FIFOScheduler,
+    Hyperband,
     MedianPruner,
     PercentilePruner,
     Scheduler,
+    SuccessiveHalving,
     ThresholdPruner,
 )
 from rheostat.testing import SchedulerConformance
@@ -51,3 +54,28 @@ class TestThresholdPrunerLowerBound(SchedulerConformance):
 
     def make_scheduler(self) -> Scheduler:
         return ThresholdPruner(lower=-100.0)
+
+
+# Budget schedulers: the curves have 8 steps (0..7), all within max_resource.
+
+
+class TestSuccessiveHalving(SchedulerConformance):
+    def make_scheduler(self) -> Scheduler:
+        return SuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
+
+
+class TestASHA(SchedulerConformance):
+    def make_scheduler(self) -> Scheduler:
+        return ASHA(min_resource=1, max_resource=8, reduction_factor=2)
+
+
+class TestASHALateFirstRung(SchedulerConformance):
+    warmup_steps = 1  # the first rung is at resource 2, judged at step 1
+
+    def make_scheduler(self) -> Scheduler:
+        return ASHA(min_resource=2, max_resource=8, reduction_factor=2)
+
+
+class TestHyperband(SchedulerConformance):
+    def make_scheduler(self) -> Scheduler:
+        return Hyperband(min_resource=1, max_resource=8, reduction_factor=2)

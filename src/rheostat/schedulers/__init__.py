@@ -1,19 +1,25 @@
 """Schedulers decide, after each report, whether a trial continues, stops or pauses.
 
 ``MedianPruner``, ``PercentilePruner`` and ``ThresholdPruner`` stop bad trials early;
-``FIFOScheduler`` (the default) runs every trial to the end. ``Scheduler`` is the base class.
+``FIFOScheduler`` (the default) runs every trial to the end. ``SuccessiveHalving``, ``ASHA``
+and ``Hyperband`` stop trials at rungs of growing budget. ``Scheduler`` is the base class.
 """
 
 from rheostat.schedulers._base import Action, Decision, FIFOScheduler, Scheduler, Start
+from rheostat.schedulers._hyperband import Hyperband
 from rheostat.schedulers._pruners import MedianPruner, PercentilePruner, ThresholdPruner
+from rheostat.schedulers._successive_halving import ASHA, SuccessiveHalving
 
 __all__ = [
+    "ASHA",
     "Action",
     "Decision",
     "FIFOScheduler",
+    "Hyperband",
     "MedianPruner",
     "PercentilePruner",
     "Scheduler",
     "Start",
+    "SuccessiveHalving",
     "ThresholdPruner",
 ]

@@ -1,11 +1,19 @@
 """Conformance suites that every storage backend, sampler and scheduler must pass.
 
 Subclass one in a test module and provide the factory it asks for; pytest runs its tests.
+``simulate_study`` replays learning curves on simulated workers against a simulated clock.
 Needs pytest (``pip install 'rheostat[test]'``).
 """
 
 from rheostat.testing._samplers import SamplerConformance
 from rheostat.testing._schedulers import SchedulerConformance
+from rheostat.testing._simulator import SimulationResult, simulate_study
 from rheostat.testing._storage import StorageConformance
 
-__all__ = ["SamplerConformance", "SchedulerConformance", "StorageConformance"]
+__all__ = [
+    "SamplerConformance",
+    "SchedulerConformance",
+    "SimulationResult",
+    "StorageConformance",
+    "simulate_study",
+]
