@@ -5,7 +5,14 @@
 and ``Hyperband`` stop trials at rungs of growing budget. ``Scheduler`` is the base class.
 """
 
-from rheostat.schedulers._base import Action, Decision, FIFOScheduler, Scheduler, Start
+from rheostat.schedulers._base import (
+    Action,
+    Decision,
+    FIFOScheduler,
+    Resume,
+    Scheduler,
+    Start,
+)
 from rheostat.schedulers._hyperband import Hyperband
 from rheostat.schedulers._pruners import MedianPruner, PercentilePruner, ThresholdPruner
 from rheostat.schedulers._successive_halving import ASHA, SuccessiveHalving
@@ -18,6 +25,7 @@ __all__ = [
     "Hyperband",
     "MedianPruner",
     "PercentilePruner",
+    "Resume",
     "Scheduler",
     "Start",
     "SuccessiveHalving",

@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 from rheostat.trial import History, TrialRecord
 
-__all__ = ["Action", "Decision", "FIFOScheduler", "Scheduler", "Start"]
+__all__ = ["Action", "Decision", "FIFOScheduler", "Resume", "Scheduler", "Start"]
 
 
 class Decision(enum.Enum):
@@ -41,8 +41,21 @@ class Start:
     budget: float | None = None
 
 
-Action: TypeAlias = Start
-"""What the scheduler wants run next (more kinds come with multi-fidelity schedulers)."""
+@dataclass(frozen=True)
+class Resume:
+    """Resume the ``PAUSED`` trial ``number`` with a (larger) ``budget``.
+
+    The trial keeps its number, parameters and reports; the objective runs again, sees the new
+    ``trial.budget``, and ``trial.checkpoint.load()`` gives what it saved before pausing. The
+    claim is a conditional append, so two workers never resume the same trial.
+    """
+
+    number: int
+    budget: float | None = None
+
+
+Action: TypeAlias = Start | Resume
+"""What the scheduler wants run next."""
 
 
 class Scheduler:

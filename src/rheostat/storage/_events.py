@@ -67,7 +67,8 @@ class Reported:
 
 @dataclass(frozen=True)
 class StateChanged:
-    """A trial moved to ``state``; a finishing move carries its values or its failure message."""
+    """A trial moved to ``state``; a finishing move carries its values or its failure message,
+    a resuming move (``PAUSED`` to ``RUNNING``) its new worker and, when it grows, its budget."""
 
     number: int
     state: TrialState
@@ -75,6 +76,7 @@ class StateChanged:
     values: tuple[float, ...] | None = None
     message: str | None = None
     worker_id: str | None = None
+    budget: float | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def _to_dict(event: Event) -> dict[str, Any]:
             d["msg"] = event.message
         if event.worker_id is not None:
             d["w"] = event.worker_id
+        if event.budget is not None:
+            d["b"] = event.budget
         return d
     if isinstance(event, AttrSet):
         return {
@@ -198,6 +202,7 @@ def decode_event(text: str | dict[str, Any]) -> Event:
             values=None if values is None else tuple(_float_in(v) for v in values),
             message=d.get("msg"),
             worker_id=d.get("w"),
+            budget=d.get("b"),
         )
     if kind == "attr":
         return AttrSet(number=d["n"], key=d["k"], value=d["v"], system=d.get("sys", False))

@@ -208,6 +208,8 @@ class StudyState:
             b.worker_id = event.worker_id
             if b.datetime_start is None:
                 b.datetime_start = event.time
+            if event.budget is not None:
+                b.budget = event.budget
         elif new is TrialState.PAUSED:
             if b.state is not TrialState.RUNNING:
                 return False

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import os
 import secrets
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from rheostat.artifacts import ArtifactStore
 from rheostat.exceptions import DuplicatedStudyError
 from rheostat.samplers import RandomSampler, Sampler
 from rheostat.schedulers import FIFOScheduler, Scheduler
@@ -68,6 +71,7 @@ def create_study(
     heartbeat_interval: float | None = 10.0,
     grace_period: float | None = None,
     max_retries: int = 0,
+    artifacts: str | os.PathLike[str] | None = None,
 ) -> Study:
     """Create a study, or with ``load_if_exists=True`` continue the one of that name.
 
@@ -80,6 +84,9 @@ def create_study(
     (``None``: off); a trial silent for longer than ``grace_period`` (default three intervals)
     is failed by whichever worker notices, and retried with the same parameters up to
     ``max_retries`` times. These settings are stored with the study, so every worker uses them.
+
+    ``artifacts`` is the folder for trials' checkpoints; by default ``<name>.artifacts`` beside a
+    SQLite file, else a temporary folder.
 
     >>> study = create_study(seed=1)
     >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
@@ -130,7 +137,20 @@ def create_study(
     if events:
         study._write(events)
     _apply_recovery(study, recovery)
+    study._artifacts = _artifact_store(backend, artifacts)
     return study
+
+
+def _artifact_store(
+    backend: Storage, artifacts: str | os.PathLike[str] | None
+) -> ArtifactStore | None:
+    if artifacts is not None:
+        return ArtifactStore(artifacts)
+    url = backend.url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        path = Path(url[len("sqlite:///") :])
+        return ArtifactStore(path.with_name(path.stem + ".artifacts"))
+    return None  # the study makes a temporary folder when a trial first saves
 
 
 _MISSING = object()
@@ -202,6 +222,7 @@ def load_study(
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
     _apply_recovery(study, study.system_attrs)
+    study._artifacts = _artifact_store(backend, None)
     return study
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from rheostat.exceptions import GridExhaustedError, TrialPruned
+from rheostat.schedulers import Decision
 from rheostat.study._progress import ProgressBar
 from rheostat.study._recovery import (
     fail_dead_local_workers,
@@ -97,26 +98,38 @@ class _Runner:
         self.error: BaseException | None = None
         self.running: set[int] = set()  # trials this call is running now
 
-    def claim_slot(self) -> bool:
+    def halted(self) -> bool:
+        """Whether this call must start nothing more (error, stop, timeout)."""
+        return (
+            self.halt
+            or self.error is not None
+            or self.study._stop_requested
+            or (self.deadline is not None and time.monotonic() >= self.deadline)
+        )
+
+    def reserve_new(self) -> bool:
+        """Reserve one of the ``n_trials`` new trials; resumed trials need no reservation."""
         with self.lock:
-            if self.halt or self.error is not None or self.study._stop_requested:
-                return False
             if self.n_trials is not None and self.started >= self.n_trials:
-                return False
-            if self.deadline is not None and time.monotonic() >= self.deadline:
                 return False
             self.started += 1
             return True
 
     def loop(self) -> None:
         try:
-            while self.claim_slot():
+            while not self.halted():
+                reserved = self.reserve_new()
                 try:
-                    trial = self.study.ask()
+                    trial = self.study._ask(None, allow_new=reserved)
                 except GridExhaustedError:
                     logger.info("the grid is exhausted; stopping")
                     self.halt = True
                     return
+                if trial is None:
+                    return  # no new trial left to start and nothing to resume
+                if reserved and trial._resumed:
+                    with self.lock:
+                        self.started -= 1
                 with self.lock:
                     self.running.add(trial.number)
                 record = self.run_trial(trial)
@@ -133,6 +146,8 @@ class _Runner:
         try:
             result = self.objective(trial)
         except TrialPruned:
+            if trial._decision is Decision.PAUSE:
+                return self.study._pause(trial)
             return self.finish(trial, None, TrialState.PRUNED, None)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
@@ -144,6 +159,8 @@ class _Runner:
                 logger.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
                 return record
             raise
+        if trial._decision is Decision.PAUSE:
+            return self.study._pause(trial)  # paused at its last report: resumed later
         return self.finish(trial, result, TrialState.COMPLETE, None)
 
     def finish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -12,10 +13,11 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
-from rheostat.schedulers import Decision, Scheduler
+from rheostat.schedulers import Decision, Resume, Scheduler, Start
 from rheostat.space import Space, check_param_name
 from rheostat.storage import (
     AttrSet,
@@ -34,6 +36,8 @@ from rheostat.trial import Direction, History, TrialRecord, TrialState, best_of
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from rheostat.analysis import Finding
 
 __all__ = ["Study"]
 
@@ -64,8 +68,10 @@ class Study:
         heartbeat_interval: float | None = None,
         grace_period: float | None = None,
         max_retries: int = 0,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self._name = study_name
+        self._artifacts = artifacts
         self._storage = storage
         self._directions = tuple(directions)
         self.sampler = sampler
@@ -114,6 +120,13 @@ class Study:
         return self._directions[0]
 
     @property
+    def artifacts(self) -> ArtifactStore:
+        """Where trials' checkpoints are kept (beside a SQLite file; else a temporary folder)."""
+        if self._artifacts is None:
+            self._artifacts = ArtifactStore(tempfile.mkdtemp(prefix="rheostat-artifacts-"))
+        return self._artifacts
+
+    @property
     def seed(self) -> int:
         """The study's seed (stored with the study, so a resumed study keeps it)."""
         seed = self._state.system_attrs.get("seed")
@@ -156,33 +169,48 @@ class Study:
     # -- ask and tell ----------------------------------------------------------------------------
 
     def ask(self, space: Space | Mapping[str, Distribution] | None = None) -> Trial:
-        """Start a new trial and return it.
+        """Start a trial and return it.
 
-        An enqueued trial (``enqueue_trial``) runs first. With ``space``, every parameter of the
-        space is sampled now and is in ``trial.params``; without it, parameters are sampled as the
-        objective suggests them. ``GridExhaustedError`` when a grid has no point left.
+        An enqueued trial (``enqueue_trial``) runs first; a scheduler may instead resume a paused
+        trial (``Resume``). With ``space``, every parameter of the space is sampled now and is in
+        ``trial.params``; without it, parameters are sampled as the objective suggests them.
+        ``GridExhaustedError`` when a grid has no point left.
         """
+        trial = self._ask(space, allow_new=True)
+        assert trial is not None  # allow_new=True always gives a trial
+        return trial
+
+    def _ask(
+        self, space: Space | Mapping[str, Distribution] | None, *, allow_new: bool
+    ) -> Trial | None:
+        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (nothing appended)."""
         if space is not None and not isinstance(space, Space):
             space = Space(space)
         self._maybe_fail_stale()
         with self._lock:
             for _ in range(_MAX_CLAIMS):
                 try:
-                    return self._ask_once(space)
+                    return self._ask_once(space, allow_new)
                 except StorageConflictError:
                     self._sync()
         raise StorageConflictError(
             f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
         )
 
-    def _ask_once(self, space: Space | None) -> Trial:
+    def _ask_once(self, space: Space | None, allow_new: bool) -> Trial | None:
         now = time.time()
         state = self._state
-        if state.waiting:
+        history = state.history()
+        action = self.scheduler.next_action(history) if not state.waiting else Start()
+        if isinstance(action, Resume):
+            trial, head = self._resume(action, now)
+        elif not allow_new:
+            return None
+        elif state.waiting:
             number = next(iter(state.waiting))
             record = state.trial(number)
             fixed = dict(record.system_attrs.get("fixed_params") or {})
-            head: Event = StateChanged(number, TrialState.RUNNING, now, worker_id=self._worker_id)
+            head = StateChanged(number, TrialState.RUNNING, now, worker_id=self._worker_id)
             proposal = dict(record.system_attrs.get("proposal") or {})  # kept by a retry
             trial = Trial(
                 self,
@@ -193,8 +221,6 @@ class Study:
                 seed=self.seed,
             )
         else:
-            history = state.history()
-            action = self.scheduler.next_action(history)
             proposal = self.sampler.propose(history, space)
             number = state.n_trials
             head = TrialCreated(
@@ -209,9 +235,51 @@ class Study:
         for name, dist in (space or {}).items():
             trial.suggest(name, dist)
         self._write([head, *trial._take_pending()], conditional=True)
-        self._live[number] = trial
+        self._live[trial.number] = trial
         self._heartbeater.poke()
         return trial
+
+    def _resume(self, action: Resume, now: float) -> tuple[Trial, Event]:
+        state = self._state
+        if not 0 <= action.number < state.n_trials:
+            raise ValueError(
+                f"scheduler {self.scheduler!r} asked to resume trial {action.number}, which "
+                f"does not exist in study {self._name!r}"
+            )
+        record = state.trial(action.number)
+        if record.state is not TrialState.PAUSED:
+            raise ValueError(
+                f"scheduler {self.scheduler!r} asked to resume trial {action.number}, which is "
+                f"{record.state}, not PAUSED"
+            )
+        budget = action.budget if action.budget is not None else record.budget
+        head = StateChanged(
+            action.number, TrialState.RUNNING, now, worker_id=self._worker_id, budget=budget
+        )
+        trial = Trial(
+            self,
+            action.number,
+            params=record.params,
+            distributions=record.distributions,
+            intermediate_values=record.intermediate_values,
+            budget=budget,
+            seed=self.seed,
+            checkpoint_source=action.number,
+        )
+        return trial, head
+
+    def _pause(self, trial: Trial) -> TrialRecord:
+        """Record ``trial`` as ``PAUSED`` (the study loop does this on a ``PAUSE`` decision)."""
+        with self._lock:
+            current = self._state.trial(trial.number)
+            trial._finished = True
+            self._live.pop(trial.number, None)
+            if current.state is not TrialState.RUNNING:
+                return current  # failed elsewhere meanwhile
+            self._write(
+                [*trial._take_pending(), StateChanged(trial.number, TrialState.PAUSED, time.time())]
+            )
+            return self._state.trial(trial.number)
 
     def tell(
         self,
@@ -495,6 +563,15 @@ class Study:
         from rheostat.study._dataframe import trials_dataframe
 
         return trials_dataframe(self.trials, self._directions)
+
+    def doctor(self, *, trial_budget: int | None = None) -> list[Finding]:
+        """Check the study against a tuning checklist: findings, most severe first, each with a
+        code, evidence and a fix. ``trial_budget``: the trials you mean to run, if known. See
+        ``rheostat.analysis.doctor``."""
+        from rheostat.analysis import doctor
+
+        trials, info = self.trials, self.sampler.dump()
+        return doctor(trials, self._directions, sampler_info=info, trial_budget=trial_budget)
 
     # -- running ---------------------------------------------------------------------------------
 

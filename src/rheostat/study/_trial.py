@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rheostat.artifacts import Checkpoint
 from rheostat.distributions import (
     Categorical,
     CategoricalChoice,
@@ -53,8 +54,10 @@ class Trial:
         proposal: Mapping[str, ParamValue] | None = None,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Distribution] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
         budget: float | None = None,
         seed: int = 0,
+        checkpoint_source: int | None = None,
     ) -> None:
         self._study = study
         self._number = number
@@ -62,7 +65,10 @@ class Trial:
         self._proposal = dict(proposal or {})
         self._params: dict[str, ParamValue] = dict(params or {})
         self._distributions: dict[str, Distribution] = dict(distributions or {})
-        self._intermediate: dict[int, float] = {}
+        self._intermediate: dict[int, float] = dict(intermediate_values or {})
+        self._checkpoint_source = checkpoint_source
+        self._resumed = checkpoint_source == number  # a paused trial run again
+        self._checkpoint: Checkpoint | None = None
         self._user_attrs: dict[str, Any] = {}
         self._pending: list[Event] = []
         self._decision = Decision.CONTINUE
@@ -98,6 +104,19 @@ class Trial:
     def budget(self) -> float | None:
         """The resource the scheduler grants this run (epochs, steps…); ``None``: no limit."""
         return self._budget
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """Save and load this trial's checkpoint: ``trial.checkpoint.save(state)`` before a
+        pause, ``trial.checkpoint.load()`` (``None`` on a fresh start) when resumed."""
+        if self._checkpoint is None:
+            self._checkpoint = Checkpoint(
+                self._study.artifacts,
+                self._study.study_name,
+                self._number,
+                self._checkpoint_source,
+            )
+        return self._checkpoint
 
     @property
     def seed(self) -> int:
@@ -207,11 +226,13 @@ class Trial:
         self._decision = self._study._report(self, step, v)
 
     def should_prune(self) -> bool:
-        """Whether the scheduler decided, at the last report, that this trial should stop.
+        """Whether the scheduler decided, at the last report, that this trial should stop now.
 
-        Raise ``rheostat.TrialPruned`` when it is true; the trial is then recorded ``PRUNED``.
+        Raise ``rheostat.TrialPruned`` when it is true. The study records the trial ``PRUNED``,
+        or ``PAUSED`` when the scheduler paused it to resume later with a larger budget (save a
+        checkpoint before reporting, so the resumed run can continue from it).
         """
-        return self._decision is Decision.STOP
+        return self._decision is Decision.STOP or self._decision is Decision.PAUSE
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-representable value to the trial (stored with the next write)."""
