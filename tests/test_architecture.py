@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC_PACKAGES = [
     "rheostat",
+    "rheostat.analysis",
     "rheostat.samplers",
     "rheostat.schedulers",
     "rheostat.storage",

@@ -49,7 +49,7 @@ WORKER = textwrap.dedent(
         if record.state is rheostat.TrialState.COMPLETE:
             with open(log_path, "a") as f:
                 f.write(f"{{record.number}} {{record.params['a']}} {{record.params['b']}} "
-                        f"{{record.value}}\\n")
+                        f"{{record.value}} {{os.getpid()}}\\n")
                 f.flush()
                 os.fsync(f.fileno())
 
@@ -84,8 +84,11 @@ def _run_chaos(url: str, tmp_path: Path, *, kill_seconds: float = 5.0) -> int:
     end = time.monotonic() + kill_seconds
     while time.monotonic() < end:
         time.sleep(rng.uniform(0.1, 0.3))
-        # Kill a worker that is past its start-up, so the kill lands inside trials.
-        ripe = [w for w in workers if w.poll() is None and time.monotonic() - started[w] > 0.8]
+        # Kill a worker that has stored a trial already, so the kill lands in its trial loop.
+        busy = (
+            {line.split()[-1] for line in log.read_text().splitlines()} if log.exists() else set()
+        )
+        ripe = [w for w in workers if w.poll() is None and str(w.pid) in busy]
         if ripe:
             victim = rng.choice(ripe)
             victim.send_signal(signal.SIGKILL)
@@ -128,7 +131,7 @@ def _check(url: str, tmp_path: Path) -> None:
     by_number = {t.number: t for t in trials}
     logged = [line.split() for line in (tmp_path / "stored.log").read_text().splitlines()]
     assert len(logged) == len({int(n) for n, *_ in logged})  # no result reported twice
-    for number, a, b, value in logged:
+    for number, a, b, value, _pid in logged:
         record = by_number[int(number)]
         assert record.state is TrialState.COMPLETE
         assert (record.params["a"], record.params["b"]) == (int(a), int(b))
@@ -150,3 +153,11 @@ def test_chaos_sqlite(tmp_path: Path) -> None:
     assert kills >= 5
     _check(url, tmp_path)
     assert os.path.getsize(tmp_path / "chaos.db") > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_chaos_postgres(postgres_db: str, tmp_path: Path) -> None:
+    kills = _run_chaos(postgres_db, tmp_path)
+    assert kills >= 5
+    _check(postgres_db, tmp_path)

@@ -17,7 +17,8 @@ def _blocks(lang: str) -> list[str]:
 def test_readme_starts_with_the_two_commands() -> None:
     commands = _blocks("bash")[:2]
     assert "examples/quickstart.py" in commands[0]
-    assert "pip install -e '.[test]'" in commands[1]
+    assert "pip install -e '.[test" in commands[1]
+    assert "scripts/ensure-postgres.sh" in commands[1]
     assert "pytest" in commands[1]
     text = README.read_text()
     assert text.index(commands[1]) < text.index("## A short tour")

@@ -10,6 +10,7 @@
 True
 """
 
+from rheostat.analysis import Plan, plan
 from rheostat.distributions import Categorical, Distribution, Float, Int
 from rheostat.exceptions import (
     DuplicatedStudyError,
@@ -33,6 +34,7 @@ __all__ = [
     "Float",
     "GridExhaustedError",
     "Int",
+    "Plan",
     "RheostatError",
     "Space",
     "StorageConflictError",
@@ -45,4 +47,5 @@ __all__ = [
     "create_study",
     "delete_study",
     "load_study",
+    "plan",
 ]

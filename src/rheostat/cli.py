@@ -6,6 +6,8 @@
     rheostat trials STUDY [--format table|csv|json] [--state complete]
     rheostat best STUDY [--format table|json]
     rheostat export STUDY --format csv|json [-o FILE]
+    rheostat doctor STUDY [--format table|json]
+    rheostat plan --params N --budget-hours H --minutes-per-trial M [--grid-size K] [--reports]
 
 ``--storage`` defaults to the environment variable ``RHEOSTAT_STORAGE``. An error prints one line,
 ``rheostat: error: ...``, to stderr and exits with status 2; ``best`` exits with 1 when the study
@@ -23,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from rheostat import RheostatError, Study, TrialRecord, TrialState, __version__, load_study
+from rheostat._cli_analysis import add_plan_verb, cmd_doctor
 from rheostat._cli_format import (
     best_object,
     export_object,
@@ -271,6 +274,8 @@ def _parser() -> argparse.ArgumentParser:
     verb("best", _cmd_best, "the best trial, or the Pareto front", ("table", "json"))
     export = verb("export", _cmd_export, "every field of every trial", ("csv", "json"))
     export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+    verb("doctor", cmd_doctor, "check a study: findings with evidence and a fix", ("table", "json"))
+    add_plan_verb(verbs)
     return parser
 
 
@@ -282,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
+        if getattr(args, "offline", False):  # plan needs no storage
+            return int(args.run(args))
         storage = _open(args.storage)
         try:
             status: int = args.run(args, storage)

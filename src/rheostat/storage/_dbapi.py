@@ -5,6 +5,13 @@ every trial go straight to the driver, which makes an append several times cheap
 checks a connection out of the engine's pool (so SQLite's PRAGMAs apply) and returns it at once
 (~10 µs): a connection kept per thread would never return to the pool when its thread ends, and
 the sixteenth thread would wait for the pool's timeout.
+
+On a server database, appenders to one study take turns: each locks the study's row
+(PostgreSQL: ``FOR NO KEY UPDATE``, which foreign-key checks do not wait for) before reading
+the last sequence number, so writers queue instead of all inserting the same number, failing and
+retrying. The primary key stays the compare-and-set: an insert that still collides (a writer
+that does not lock) raises ``IntegrityError``, which aborts the transaction; it is rolled back
+and the append retried, or reported as a conflict when it was conditional.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ class DBAPIPath:
         self._sqlite = sqlite
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._sql_sid = f"SELECT id FROM rheostat_studies WHERE name = {p}"
+        self._sql_sid_lock = self._sql_sid + (
+            " FOR NO KEY UPDATE" if engine.dialect.name == "postgresql" else ""
+        )
         self._sql_last = f"SELECT COALESCE(MAX(seq), 0) FROM rheostat_events WHERE study_id = {p}"
         self._sql_insert = (
             f"INSERT INTO rheostat_events (study_id, seq, payload) VALUES ({p}, {p}, {p})"
@@ -56,10 +66,10 @@ class DBAPIPath:
         with contextlib.suppress(Exception):  # the connection is already broken
             conn.invalidate()
 
-    def _study_id(self, cur: Any, study: str) -> int:
+    def _study_id(self, cur: Any, study: str, *, lock: bool = False) -> int:
         # Looked up every time (it costs microseconds): a cached id would go stale when another
         # process deletes the study, or deletes it and creates another of the same name.
-        cur.execute(self._sql_sid, (study,))
+        cur.execute(self._sql_sid_lock if lock else self._sql_sid, (study,))
         row = cur.fetchone()
         if row is None:
             raise StudyNotFoundError(f"no study named {study!r}")
@@ -73,7 +83,7 @@ class DBAPIPath:
             try:
                 if self._sqlite:
                     cur.execute("BEGIN IMMEDIATE")
-                study_id = self._study_id(cur, study)
+                study_id = self._study_id(cur, study, lock=True)
                 cur.execute(self._sql_last, (study_id,))
                 last = int(cur.fetchone()[0])
                 if expect_seq is not None and last != expect_seq:

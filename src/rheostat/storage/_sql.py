@@ -1,10 +1,13 @@
-"""The SQL backend on SQLAlchemy Core: SQLite (the embedded default) and other SQL databases.
+"""The SQL backend on SQLAlchemy Core: SQLite (the embedded default) and PostgreSQL.
 
 Tables: ``rheostat_schema`` (one row: the schema version), ``rheostat_studies`` and
 ``rheostat_events`` (primary key ``(study_id, seq)``, so two writers can never store the same
 sequence number: that key is the compare-and-set). SQLite runs in WAL mode with
 ``synchronous=NORMAL``: a committed append survives the process being killed, and readers never
-block the writer. Every statement is parameterized; a study name is only ever data.
+block the writer. PostgreSQL runs on psycopg 3 (a bare ``postgresql://`` URL means
+``postgresql+psycopg://``); processes that open a fresh database at once create the schema under
+a transaction-scoped advisory lock, one after the other. Every statement is parameterized; a
+study name is only ever data.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ from rheostat.trial import Direction
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
 SCHEMA_VERSION = 1
+
+_SCHEMA_LOCK = int.from_bytes(b"rheostat", "big")  # a PostgreSQL advisory lock key
+# Many worker threads check a connection out for each call and return it at once: keep a few
+# idle, open more under bursts, and ping before use so a restarted server costs no failed trial.
+_SERVER_POOL = {"pool_pre_ping": True, "pool_size": 8, "max_overflow": 32, "pool_timeout": 60}
 
 _metadata = sa.MetaData()
 _schema = sa.Table("rheostat_schema", _metadata, sa.Column("version", sa.Integer, nullable=False))
@@ -76,19 +84,43 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class SQLStorage(Storage):
-    """Studies in a SQL database named by a SQLAlchemy URL, e.g. ``sqlite:///study.db``.
+def _engine_url(url: sa.URL) -> sa.URL:
+    """``url`` with PostgreSQL's driver made explicit: psycopg 3, not SQLAlchemy's psycopg2."""
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if url.drivername.startswith("postgres+"):
+        return url.set(drivername="postgresql" + url.drivername[len("postgres") :])
+    return url
 
-    Safe to share between threads, processes and (for server databases) machines.
+
+class SQLStorage(Storage):
+    """Studies in a SQL database named by a SQLAlchemy URL: ``sqlite:///study.db`` or
+    ``postgresql://user:password@host:5432/db`` (psycopg 3; ``pip install 'rheostat[postgres]'``).
+
+    Safe to share between threads, processes and (for PostgreSQL) machines. ``url`` shows the
+    URL with its password masked, and no error message holds the password.
     """
 
     def __init__(self, url: str, *, engine_kwargs: dict[str, Any] | None = None) -> None:
         self._url = sa.engine.make_url(url)
+        engine_url = _engine_url(self._url)
         kwargs: dict[str, Any] = dict(engine_kwargs or {})
         self._is_sqlite = self._url.get_backend_name() == "sqlite"
         if self._is_sqlite:
             kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 60})
-        self._engine = sa.create_engine(self._url, **kwargs)
+        elif "poolclass" not in kwargs:
+            kwargs = {**_SERVER_POOL, **kwargs}
+        try:
+            self._engine = sa.create_engine(engine_url, **kwargs)
+        except ModuleNotFoundError as exc:
+            fix = (
+                "pip install 'rheostat[postgres]'"
+                if exc.name == "psycopg" or engine_url.drivername == "postgresql+psycopg"
+                else "install it with pip"
+            )
+            raise ImportError(
+                f"storage {self.url} needs the database driver {exc.name!r}: {fix}"
+            ) from None
         if self._is_sqlite:
             _sqlite_setup(self._engine)
         self._writer = self._engine.execution_options(rheostat_write=True)
@@ -99,10 +131,15 @@ class SQLStorage(Storage):
             self._engine.dispose()  # release the file (and the pool) before the error
             if not isinstance(exc, sa.exc.OperationalError):
                 raise
-            raise RheostatError(
-                f"cannot open storage {self.url}: {exc.orig}; check that the folder exists "
-                "and is writable"
-            ) from None
+            reason = str(exc.orig)
+            if self._url.password:
+                reason = reason.replace(str(self._url.password), "***")
+            hint = (
+                "check that the folder exists and is writable"
+                if self._is_sqlite
+                else "check that the server is running and accepts this user and password"
+            )
+            raise RheostatError(f"cannot open storage {self.url}: {reason}; {hint}") from None
 
     @property
     def url(self) -> str:
@@ -110,6 +147,11 @@ class SQLStorage(Storage):
 
     def _init_schema(self) -> None:
         with self._writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Processes opening a fresh database at once would race in CREATE TABLE; this
+                # lock makes them take turns, and the commit releases it. (SQLite: BEGIN
+                # IMMEDIATE already does.)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             _metadata.create_all(conn, checkfirst=True)
             version = conn.execute(sa.select(_schema.c.version)).scalar()
             if version is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import secrets
 from collections.abc import Mapping, Sequence
@@ -126,6 +127,12 @@ def create_study(
     )
     attrs = study.system_attrs
     events = []
+    try:
+        sampler_info = json.loads(json.dumps(study.sampler.dump()))
+    except (TypeError, ValueError):
+        sampler_info = {"type": type(study.sampler).__name__}
+    if attrs.get("sampler") != sampler_info:
+        events.append(AttrSet(None, "sampler", sampler_info, system=True))
     if created or attrs.get("seed") is None or (seed is not None and seed != attrs["seed"]):
         chosen = seed if seed is not None else secrets.randbits(31)
         events.append(AttrSet(None, "seed", chosen, system=True))
@@ -223,6 +230,7 @@ def load_study(
     )
     _apply_recovery(study, study.system_attrs)
     study._artifacts = _artifact_store(backend, None)
+    study._sampler_given = sampler is not None
     return study
 
 

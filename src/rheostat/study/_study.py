@@ -6,7 +6,6 @@ import logging
 import math
 import os
 import tempfile
-import threading
 import time
 import uuid
 import weakref
@@ -25,19 +24,18 @@ from rheostat.storage import (
     Reported,
     StateChanged,
     Storage,
-    StudyState,
     TrialCreated,
     encode_event,
 )
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
 from rheostat.study._values import check_values
-from rheostat.trial import Direction, History, TrialRecord, TrialState, best_of
+from rheostat.study._view import StudyView
+from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 if TYPE_CHECKING:
-    import pandas as pd
 
-    from rheostat.analysis import Finding
+    pass
 
 __all__ = ["Study"]
 
@@ -50,11 +48,13 @@ _D = TypeVar("_D", bound=Distribution)
 Callback = Callable[["Study", TrialRecord], None]
 
 
-class Study:
+class Study(StudyView):
     """A named sequence of trials kept in a storage. Create one with ``rheostat.create_study``.
 
     Thread-safe: several threads may ``ask``, ``tell`` and read at once. Several processes (or
     machines, on a server database) may work on one study through the same storage URL.
+    Reading (``trials``, ``best_trial``, …) is inherited from ``StudyView``; this class adds the
+    write path: ask, tell, enqueue, optimize.
     """
 
     def __init__(
@@ -70,14 +70,10 @@ class Study:
         max_retries: int = 0,
         artifacts: ArtifactStore | None = None,
     ) -> None:
-        self._name = study_name
         self._artifacts = artifacts
-        self._storage = storage
-        self._directions = tuple(directions)
+        self._sampler_given = True
         self.sampler = sampler
         self.scheduler = scheduler
-        self._state = StudyState(study_name, self._directions)
-        self._lock = threading.RLock()
         self._worker_id = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._heartbeat_interval = heartbeat_interval
         self._grace_period = grace_period
@@ -88,36 +84,7 @@ class Study:
         self._distribution_cache: dict[tuple[object, ...], Distribution] = {}
         # live trials this object asked for, so tell(number) also writes their suggestions
         self._live: weakref.WeakValueDictionary[int, Trial] = weakref.WeakValueDictionary()
-        self._sync()
-
-    def __repr__(self) -> str:
-        return f"Study(study_name={self._name!r}, storage={self._storage.url!r})"
-
-    # -- identity --------------------------------------------------------------------------------
-
-    @property
-    def study_name(self) -> str:
-        """The study's name, unique within its storage."""
-        return self._name
-
-    @property
-    def storage(self) -> Storage:
-        """The storage backend holding the study."""
-        return self._storage
-
-    @property
-    def directions(self) -> tuple[Direction, ...]:
-        """One direction per objective."""
-        return self._directions
-
-    @property
-    def direction(self) -> Direction:
-        """The direction of a single-objective study."""
-        if len(self._directions) != 1:
-            raise ValueError(
-                f"study {self._name!r} has {len(self._directions)} objectives; use .directions"
-            )
-        return self._directions[0]
+        super().__init__(study_name=study_name, storage=storage, directions=directions)
 
     @property
     def artifacts(self) -> ArtifactStore:
@@ -126,17 +93,13 @@ class Study:
             self._artifacts = ArtifactStore(tempfile.mkdtemp(prefix="rheostat-artifacts-"))
         return self._artifacts
 
-    @property
-    def seed(self) -> int:
-        """The study's seed (stored with the study, so a resumed study keeps it)."""
-        seed = self._state.system_attrs.get("seed")
-        return int(seed) if isinstance(seed, int) else 0
+    def _sampler_info(self) -> dict[str, Any] | None:
+        stored = super()._sampler_info()
+        if stored is not None and not self._sampler_given:
+            return stored  # loaded without a sampler: describe the one the study was run with
+        return self.sampler.dump()
 
     # -- log access ------------------------------------------------------------------------------
-
-    def _sync(self) -> None:
-        with self._lock:
-            self._state.apply(self._storage.read(self._name, since=self._state.seq))
 
     def _write(self, events: Sequence[Event], *, conditional: bool = False) -> None:
         """Append ``events``; with ``conditional``, only if nobody appended since our last read."""
@@ -462,84 +425,6 @@ class Study:
                     self._sync()
         raise StorageConflictError(f"could not enqueue a trial in study {self._name!r}")
 
-    # -- reading ---------------------------------------------------------------------------------
-
-    @property
-    def trials(self) -> list[TrialRecord]:
-        """Every trial, in number order, as frozen records (read fresh from storage)."""
-        return self.get_trials()
-
-    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[TrialRecord]:
-        """The trials in one of ``states`` (all when ``None``), in number order."""
-        with self._lock:
-            self._sync()
-            records = list(self._state.records())
-        if states is None:
-            return records
-        wanted = set(states)
-        return [t for t in records if t.state in wanted]
-
-    @property
-    def best_trial(self) -> TrialRecord:
-        """The best ``COMPLETE`` trial (lowest number on ties); ``ValueError`` if there is none."""
-        if len(self._directions) != 1:
-            raise ValueError(
-                f"study {self._name!r} has {len(self._directions)} objectives, so no single best "
-                "trial; use study.best_trials (the Pareto front)"
-            )
-        best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
-        if best is None:
-            raise ValueError(
-                f"study {self._name!r} has no completed trial yet; run optimize() first"
-            )
-        return best
-
-    @property
-    def best_value(self) -> float:
-        """The objective value of ``best_trial``."""
-        value = self.best_trial.value
-        assert value is not None
-        return value
-
-    @property
-    def best_params(self) -> dict[str, ParamValue]:
-        """The parameters of ``best_trial``."""
-        return dict(self.best_trial.params)
-
-    @property
-    def best_trials(self) -> list[TrialRecord]:
-        """The ``COMPLETE`` trials no other trial dominates (the Pareto front), in number order."""
-        done = [t for t in self.get_trials((TrialState.COMPLETE,)) if t.values is not None]
-        signs = [1.0 if d is Direction.MINIMIZE else -1.0 for d in self._directions]
-
-        def key(t: TrialRecord) -> tuple[float, ...]:
-            return tuple(s * v for s, v in zip(signs, t.values or (), strict=False))
-
-        keys = [key(t) for t in done]
-        front = []
-        for i, t in enumerate(done):
-            ki = keys[i]
-            dominated = any(
-                all(a <= b for a, b in zip(kj, ki, strict=False)) and kj != ki for kj in keys
-            )
-            if not dominated:
-                front.append(t)
-        return front
-
-    @property
-    def user_attrs(self) -> dict[str, Any]:
-        """The study's user attributes."""
-        with self._lock:
-            self._sync()
-            return dict(self._state.user_attrs)
-
-    @property
-    def system_attrs(self) -> dict[str, Any]:
-        """Attributes rheostat keeps for the study (its seed, what a sampler chose and why)."""
-        with self._lock:
-            self._sync()
-            return dict(self._state.system_attrs)
-
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-representable value to the study."""
         if not isinstance(key, str) or not key:
@@ -557,21 +442,6 @@ class Study:
 
     def _set_system_attr(self, key: str, value: Any) -> None:
         self._write([AttrSet(None, key, value, system=True)])
-
-    def trials_dataframe(self) -> pd.DataFrame:
-        """The trials as a pandas DataFrame (``pip install 'rheostat[pandas]'``)."""
-        from rheostat.study._dataframe import trials_dataframe
-
-        return trials_dataframe(self.trials, self._directions)
-
-    def doctor(self, *, trial_budget: int | None = None) -> list[Finding]:
-        """Check the study against a tuning checklist: findings, most severe first, each with a
-        code, evidence and a fix. ``trial_budget``: the trials you mean to run, if known. See
-        ``rheostat.analysis.doctor``."""
-        from rheostat.analysis import doctor
-
-        trials, info = self.trials, self.sampler.dump()
-        return doctor(trials, self._directions, sampler_info=info, trial_budget=trial_budget)
 
     # -- running ---------------------------------------------------------------------------------
 

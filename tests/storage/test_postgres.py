@@ -1,0 +1,399 @@
+"""The SQL backend on PostgreSQL: conformance, many processes, URLs and passwords, whole studies.
+
+Every test that needs a server gets a fresh database on a private one (``tests/conftest.py``);
+without PostgreSQL installed they are skipped, except in CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import rheostat
+from rheostat.distributions import ParamValue
+from rheostat.exceptions import RheostatError, StorageConflictError, StudyNotFoundError
+from rheostat.samplers import GridSampler
+from rheostat.storage import AttrSet, Storage, open_storage
+from rheostat.storage._sql import SCHEMA_VERSION, SQLStorage
+from rheostat.testing import StorageConformance
+from rheostat.trial import Direction, TrialState
+
+_MIN = [Direction.MINIMIZE]
+
+
+def _query(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` read straight from the database, past rheostat."""
+    import psycopg
+
+    u = sa.make_url(url)
+    with psycopg.connect(
+        host=u.host, port=u.port, user=u.username, password=u.password, dbname=u.database
+    ) as conn:
+        cur = conn.execute(sql, params or None)
+        return cur.fetchall() if cur.description else []
+
+
+def _start(script: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_ready(procs: list[subprocess.Popen[str]], folder: Path) -> None:
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("ready-*"))) < len(procs):
+        assert time.monotonic() < deadline, "the workers did not start"
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.01)
+
+
+def _finish(procs: list[subprocess.Popen[str]]) -> list[str]:
+    try:
+        outputs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    for p, (_out, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    return [out for out, _ in outputs]
+
+
+class TestPostgreSQLStorage(StorageConformance):
+    @pytest.fixture
+    def storage(self, postgres_db: str) -> Iterator[Storage]:
+        backend = SQLStorage(postgres_db)
+        yield backend
+        backend.close()
+
+
+# -- URLs, drivers, schema ------------------------------------------------------------------------
+
+
+def test_bare_postgresql_urls_use_psycopg_3(postgres_db: str) -> None:
+    rest = postgres_db.split("://", 1)[1]
+    for scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        storage = open_storage(f"{scheme}://{rest}")
+        try:
+            assert isinstance(storage, SQLStorage)
+            assert storage._engine.dialect.driver == "psycopg"
+            storage.create_study(scheme, _MIN)
+            assert storage.append(scheme, [AttrSet(None, "k", 1)]) == 1
+        finally:
+            storage.close()
+    assert _query(postgres_db, "SELECT version FROM rheostat_schema") == [(SCHEMA_VERSION,)]
+    assert _query(postgres_db, "SELECT name FROM rheostat_studies ORDER BY id") == [
+        ("postgresql",),
+        ("postgres",),
+        ("postgresql+psycopg",),
+    ]
+
+
+def test_many_storages_open_a_fresh_database_at_once(postgres_db: str) -> None:
+    # Six engines at once (as six processes would): without the advisory lock, concurrent
+    # CREATE TABLEs fail on PostgreSQL's catalog.
+    n = 6
+    barrier = threading.Barrier(n, timeout=30)
+    errors: list[BaseException] = []
+
+    def open_it(k: int) -> None:
+        try:
+            barrier.wait()
+            storage = SQLStorage(postgres_db)
+            try:
+                with pytest.raises(StudyNotFoundError):
+                    storage.read(f"nothing-{k}")
+            finally:
+                storage.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it, args=(k,)) for k in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert not errors, errors
+    assert _query(postgres_db, "SELECT version FROM rheostat_schema") == [(SCHEMA_VERSION,)]
+
+
+def test_reads_end_their_transaction_and_dropped_connections_are_replaced(
+    postgres_db: str,
+) -> None:
+    storage = SQLStorage(postgres_db)
+    try:
+        storage.create_study("s", _MIN)
+        storage.append("s", [AttrSet(None, "k", 1)])
+        assert len(storage.read("s")) == 1
+        with pytest.raises(StudyNotFoundError):
+            storage.read("missing")
+        db = sa.make_url(postgres_db).database
+        states = _query(
+            postgres_db,
+            "SELECT state FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            db,
+        )
+        assert states, "the storage holds no pooled connection: the check saw nothing"
+        assert {state for (state,) in states} == {"idle"}  # not "idle in transaction"
+
+        # The server (or a proxy) drops every idle connection: the pool notices before use.
+        _query(
+            postgres_db,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            db,
+        )
+        assert storage.append("s", [AttrSet(None, "k", 2)]) == 2
+        assert len(storage.read("s")) == 2
+        assert storage.get_study("s").name == "s"
+    finally:
+        storage.close()
+
+
+def test_missing_driver_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No server needed: the driver is imported before any connection is made.
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` now fails
+    with pytest.raises(ImportError) as info:
+        open_storage("postgresql://alice:s3cret-pw@db.example.com/hpo")
+    message = str(info.value)
+    assert "pip install 'rheostat[postgres]'" in message
+    assert "'psycopg'" in message
+    assert "db.example.com" in message
+    assert "s3cret-pw" not in message
+
+
+# -- passwords -----------------------------------------------------------------------------------
+
+
+def test_the_password_shows_nowhere(postgres_url: str, postgres_db: str) -> None:
+    # The private server asks the role rheostat_pw (only) for a password over TCP.
+    password = "pw-Zq8-s3cret"
+    wrong = "wrong-Kx7-guess"
+    admin = sa.make_url(postgres_url)
+    db = sa.make_url(postgres_db).database
+    _query(
+        postgres_url,
+        f"DO $$ BEGIN CREATE ROLE rheostat_pw LOGIN PASSWORD '{password}'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    )
+    _query(postgres_url, f"ALTER DATABASE {db} OWNER TO rheostat_pw")
+    good = admin.set(username="rheostat_pw", password=password, database=db)
+    url = good.render_as_string(hide_password=False)
+    assert password in url
+
+    storage = open_storage(url)
+    try:
+        shown = storage.url
+        assert password not in shown
+        assert "rheostat_pw:***@127.0.0.1" in shown
+        storage.create_study("s", _MIN)
+        with pytest.raises(StudyNotFoundError) as missing:
+            storage.read("no such study")
+        assert password not in str(missing.value)
+        assert shown in str(missing.value)
+    finally:
+        storage.close()
+
+    bad = good.set(password=wrong).render_as_string(hide_password=False)
+    for opener in (open_storage, SQLStorage):
+        with pytest.raises(RheostatError) as failed:
+            opener(bad)
+        message = str(failed.value)
+        assert wrong not in message
+        assert password not in message
+        assert "password authentication failed" in message
+        assert "rheostat_pw:***@127.0.0.1" in message
+        assert failed.value.__cause__ is None
+
+    # The server refused the wrong password: nothing was written with it.
+    assert _query(postgres_db, "SELECT name FROM rheostat_studies") == [("s",)]
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+
+
+def test_an_insert_that_collides_is_rolled_back_and_retried(postgres_db: str) -> None:
+    # A writer that does not lock the study row (older code, a hand-written INSERT) holds
+    # sequence number 1 uncommitted: our insert of 1 waits for it, fails on the primary key,
+    # and must roll back and take 2 (or report a conflict when it was conditional).
+    import psycopg
+
+    storage = SQLStorage(postgres_db)
+    try:
+        storage.create_study("s", _MIN)
+        (sid,) = _query(postgres_db, "SELECT id FROM rheostat_studies")[0]
+        u = sa.make_url(postgres_db)
+        with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database) as raw:
+            for raw_seq, expect_seq, outcome in ((1, None, 2), (3, 2, "conflict")):
+                results: list[object] = []
+                raw.execute(
+                    "INSERT INTO rheostat_events (study_id, seq, payload) VALUES (%s, %s, %s)",
+                    (sid, raw_seq, '{"e":"attr","n":null,"k":"raw","v":1,"sys":false}'),
+                )
+
+                def append(expect: int | None = expect_seq, out: list[object] = results) -> None:
+                    try:
+                        out.append(storage.append("s", [AttrSet(None, "ours", 2)], expect))
+                    except StorageConflictError:
+                        out.append("conflict")
+
+                writer = threading.Thread(target=append)
+                writer.start()
+                time.sleep(0.3)
+                assert writer.is_alive(), "the append did not wait for the uncommitted row"
+                raw.commit()
+                writer.join(timeout=30)
+                assert results == [outcome]
+        keys = [e.key for e in storage.read("s") if isinstance(e, AttrSet)]
+        assert keys == ["raw", "ours", "raw"]
+        assert storage.append("s", [AttrSet(None, "next", 3)], expect_seq=3) == 4
+    finally:
+        storage.close()
+
+
+_APPEND_WORKER = textwrap.dedent(
+    """
+    import pathlib, sys, time
+    from rheostat.exceptions import StorageConflictError
+    from rheostat.storage import AttrSet, open_storage
+
+    url, wid, n, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
+    storage = open_storage(url)
+    (folder / f"ready-{wid}").touch()
+    while not (folder / "go").exists():
+        time.sleep(0.002)
+    known = conflicts = 0
+    for i in range(n):
+        events = [AttrSet(None, f"{wid}:{i}", i)]
+        if i % 2:
+            while True:
+                try:
+                    known = storage.append("s", events, expect_seq=known)
+                    break
+                except StorageConflictError:
+                    conflicts += 1
+                    known += len(storage.read("s", since=known))
+        else:
+            known = storage.append("s", events)
+    storage.close()
+    print(conflicts)
+    """
+)
+
+
+def test_many_processes_append_to_one_study(postgres_db: str, tmp_path: Path) -> None:
+    n_procs, n_appends = 4, 100
+    storage = SQLStorage(postgres_db)
+    try:
+        storage.create_study("s", _MIN)
+        procs = [
+            _start(_APPEND_WORKER, postgres_db, f"p{k}", str(n_appends), str(tmp_path))
+            for k in range(n_procs)
+        ]
+        try:
+            _wait_ready(procs, tmp_path)
+        finally:
+            (tmp_path / "go").touch()  # all start appending at once
+        outputs = _finish(procs)
+        conflicts = sum(int(out) for out in outputs)
+        assert conflicts > 0, "the processes never raced: the test checked nothing concurrent"
+        log = storage.read("s")
+    finally:
+        storage.close()
+
+    total = n_procs * n_appends
+    assert len(log) == total
+    seqs = [row[0] for row in _query(postgres_db, "SELECT seq FROM rheostat_events ORDER BY seq")]
+    assert seqs == list(range(1, total + 1))
+    keys = [e.key for e in log if isinstance(e, AttrSet)]
+    assert len(keys) == total
+    assert set(keys) == {f"p{k}:{i}" for k in range(n_procs) for i in range(n_appends)}
+    for k in range(n_procs):
+        own = [e.value for e in log if isinstance(e, AttrSet) and e.key.startswith(f"p{k}:")]
+        assert own == list(range(n_appends)), f"process {k}'s events are out of order"
+
+
+# -- whole studies -------------------------------------------------------------------------------
+
+
+def test_a_study_with_four_worker_threads(postgres_db: str) -> None:
+    def objective(trial: rheostat.Trial) -> float:
+        x = trial.suggest_float("x", -5.0, 5.0)
+        time.sleep(0.002)
+        return (x - 1.0) ** 2
+
+    study = rheostat.create_study(study_name="threads", storage=postgres_db, seed=3)
+    try:
+        study.optimize(objective, n_trials=60, n_workers=4)
+        trials = study.trials
+    finally:
+        study.storage.close()
+    assert sorted(t.number for t in trials) == list(range(60))
+    assert all(t.state is TrialState.COMPLETE for t in trials), [t.message for t in trials]
+    assert len({t.worker_id for t in trials}) == 1  # one study object: one worker id
+
+    again = rheostat.load_study("threads", postgres_db)
+    try:
+        assert [t.number for t in again.trials] == list(range(60))
+        assert again.best_value == min(t.values[0] for t in trials if t.values)
+    finally:
+        again.storage.close()
+
+
+_GRID: dict[str, list[ParamValue]] = {"x": list(range(6)), "y": ["a", "b", "c"]}
+
+_GRID_WORKER = textwrap.dedent(
+    """
+    import sys, time, pathlib
+    import rheostat
+    from rheostat.samplers import GridSampler
+
+    url, folder, me = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+    study = rheostat.load_study("grid", url, sampler=GridSampler({grid!r}, seed=0))
+    (folder / f"ready-{{me}}").touch()
+    deadline = time.monotonic() + 60
+    while len(list(folder.glob("ready-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+    def objective(trial):
+        x = trial.suggest_int("x", 0, 5)
+        trial.suggest_categorical("y", ["a", "b", "c"])
+        time.sleep(0.01)
+        return x
+
+    study.optimize(objective, n_trials=None)
+    study.storage.close()
+    """
+).format(grid=_GRID)
+
+
+def test_grid_points_run_once_with_two_processes(postgres_db: str, tmp_path: Path) -> None:
+    rheostat.create_study("grid", postgres_db, seed=0).storage.close()
+    procs = [_start(_GRID_WORKER, postgres_db, str(tmp_path), str(i)) for i in range(2)]
+    _finish(procs)
+    study = rheostat.load_study("grid", postgres_db, sampler=GridSampler(_GRID))
+    try:
+        trials = study.trials
+    finally:
+        study.storage.close()
+    assert all(t.state is TrialState.COMPLETE for t in trials), [t.message for t in trials]
+    assert sorted(t.number for t in trials) == list(range(len(trials)))
+    points = Counter((t.params["x"], t.params["y"]) for t in trials)
+    assert points == Counter(itertools.product(_GRID["x"], _GRID["y"]))
+    pids = {t.worker_id.split(":")[1] for t in trials if t.worker_id}
+    assert len(pids) == 2, f"one process ran every trial ({pids}); the test checked nothing"
