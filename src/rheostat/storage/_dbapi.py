@@ -46,6 +46,10 @@ class DBAPIPath:
             " FOR NO KEY UPDATE" if engine.dialect.name == "postgresql" else ""
         )
         self._sql_last = f"SELECT COALESCE(MAX(seq), 0) FROM rheostat_events WHERE study_id = {p}"
+        self._sql_head = (
+            "SELECT s.id, COALESCE((SELECT MAX(e.seq) FROM rheostat_events e "
+            f"WHERE e.study_id = s.id), 0) FROM rheostat_studies s WHERE s.name = {p}"
+        )
         self._sql_insert = (
             f"INSERT INTO rheostat_events (study_id, seq, payload) VALUES ({p}, {p}, {p})"
         )
@@ -75,6 +79,18 @@ class DBAPIPath:
             raise StudyNotFoundError(f"no study named {study!r}")
         return int(row[0])
 
+    def _head(self, cur: Any, study: str) -> tuple[int, int]:
+        """The study's id and last sequence number, inside the append's transaction."""
+        if self._sqlite:  # one statement: the write lock is already ours (BEGIN IMMEDIATE)
+            cur.execute(self._sql_head, (study,))
+            row = cur.fetchone()
+            if row is None:
+                raise StudyNotFoundError(f"no study named {study!r}")
+            return int(row[0]), int(row[1])
+        study_id = self._study_id(cur, study, lock=True)
+        cur.execute(self._sql_last, (study_id,))
+        return study_id, int(cur.fetchone()[0])
+
     def append(self, study: str, payloads: Sequence[str], expect_seq: int | None) -> int:
         """Append ``payloads`` after the study's last event; return the new last sequence."""
         for _ in range(_MAX_RETRIES):
@@ -83,9 +99,7 @@ class DBAPIPath:
             try:
                 if self._sqlite:
                     cur.execute("BEGIN IMMEDIATE")
-                study_id = self._study_id(cur, study, lock=True)
-                cur.execute(self._sql_last, (study_id,))
-                last = int(cur.fetchone()[0])
+                study_id, last = self._head(cur, study)
                 if expect_seq is not None and last != expect_seq:
                     self._rollback(conn, cur)
                     raise StorageConflictError(f"the study is at sequence {last}, not {expect_seq}")

@@ -7,6 +7,7 @@ order gives (see ``_state.StudyState``). The JSON form is a flat object with the
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -162,10 +163,24 @@ def _to_dict(event: Event) -> dict[str, Any]:
     raise TypeError(f"not an event: {event!r}")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _distribution_json(distribution: Distribution) -> str:
+    return _ENCODER.encode(distribution.to_json())
+
+
 def encode_event(event: Event) -> str:
     """The event as compact, strict JSON text (``TypeError`` for values JSON cannot hold)."""
     try:
-        return json.dumps(_to_dict(event), separators=(",", ":"), allow_nan=False)
+        if type(event) is ParamSet:  # the most frequent event: its distribution is cached
+            return (
+                f'{{"e":"param","n":{event.number},"k":{_ENCODER.encode(event.name)},'
+                f'"v":{_ENCODER.encode(event.value)},'
+                f'"d":{_distribution_json(event.distribution)}}}'
+            )
+        return _ENCODER.encode(_to_dict(event))
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"cannot store {event!r} as JSON: {exc}; store plain numbers, strings, lists and dicts"
