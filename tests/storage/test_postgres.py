@@ -26,7 +26,7 @@ from rheostat.exceptions import RheostatError, StorageConflictError, StudyNotFou
 from rheostat.samplers import GridSampler
 from rheostat.storage import AttrSet, Storage, open_storage
 from rheostat.storage._sql import SCHEMA_VERSION, SQLStorage
-from rheostat.testing import StorageConformance
+from rheostat.testing import StorageConformance, check_race, race_appends
 from rheostat.trial import Direction, TrialState
 
 _MIN = [Direction.MINIMIZE]
@@ -266,66 +266,20 @@ def test_an_insert_that_collides_is_rolled_back_and_retried(postgres_db: str) ->
         storage.close()
 
 
-_APPEND_WORKER = textwrap.dedent(
-    """
-    import pathlib, sys, time
-    from rheostat.exceptions import StorageConflictError
-    from rheostat.storage import AttrSet, open_storage
-
-    url, wid, n, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
-    storage = open_storage(url)
-    (folder / f"ready-{wid}").touch()
-    while not (folder / "go").exists():
-        time.sleep(0.002)
-    known = conflicts = 0
-    for i in range(n):
-        events = [AttrSet(None, f"{wid}:{i}", i)]
-        if i % 2:
-            while True:
-                try:
-                    known = storage.append("s", events, expect_seq=known)
-                    break
-                except StorageConflictError:
-                    conflicts += 1
-                    known += len(storage.read("s", since=known))
-        else:
-            known = storage.append("s", events)
-    storage.close()
-    print(conflicts)
-    """
-)
-
-
 def test_many_processes_append_to_one_study(postgres_db: str, tmp_path: Path) -> None:
     n_procs, n_appends = 4, 100
     storage = SQLStorage(postgres_db)
     try:
         storage.create_study("s", _MIN)
-        procs = [
-            _start(_APPEND_WORKER, postgres_db, f"p{k}", str(n_appends), str(tmp_path))
-            for k in range(n_procs)
-        ]
-        try:
-            _wait_ready(procs, tmp_path)
-        finally:
-            (tmp_path / "go").touch()  # all start appending at once
-        outputs = _finish(procs)
-        conflicts = sum(int(out) for out in outputs)
+        conflicts = race_appends(
+            postgres_db, "s", n_procs=n_procs, n_appends=n_appends, folder=tmp_path, pause=0.0
+        )
         assert conflicts > 0, "the processes never raced: the test checked nothing concurrent"
-        log = storage.read("s")
+        check_race(storage, "s", n_procs=n_procs, n_appends=n_appends)
     finally:
         storage.close()
-
-    total = n_procs * n_appends
-    assert len(log) == total
     seqs = [row[0] for row in _query(postgres_db, "SELECT seq FROM rheostat_events ORDER BY seq")]
-    assert seqs == list(range(1, total + 1))
-    keys = [e.key for e in log if isinstance(e, AttrSet)]
-    assert len(keys) == total
-    assert set(keys) == {f"p{k}:{i}" for k in range(n_procs) for i in range(n_appends)}
-    for k in range(n_procs):
-        own = [e.value for e in log if isinstance(e, AttrSet) and e.key.startswith(f"p{k}:")]
-        assert own == list(range(n_appends)), f"process {k}'s events are out of order"
+    assert seqs == list(range(1, n_procs * n_appends + 1))
 
 
 # -- whole studies -------------------------------------------------------------------------------

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +13,7 @@ import sqlalchemy as sa
 from rheostat.exceptions import RheostatError, StudyNotFoundError
 from rheostat.storage import AttrSet, InMemoryStorage, SQLStorage, open_storage
 from rheostat.storage._sql import SCHEMA_VERSION
+from rheostat.testing import check_race, race_appends
 from rheostat.trial import Direction
 
 
@@ -157,37 +154,6 @@ def test_open_storage_errors_mask_the_password() -> None:
     assert "alice" in str(info.value)
 
 
-_WORKER = textwrap.dedent(
-    """
-    import pathlib, sys, time
-    from rheostat.exceptions import StorageConflictError
-    from rheostat.storage import AttrSet, open_storage
-
-    url, wid, n, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), pathlib.Path(sys.argv[4])
-    storage = open_storage(url)
-    (folder / f"ready-{wid}").touch()
-    while not (folder / "go").exists():
-        time.sleep(0.002)
-    known = conflicts = 0
-    for i in range(n):
-        events = [AttrSet(None, f"{wid}:{i}", i)]
-        if i % 2:
-            while True:
-                try:
-                    known = storage.append("s", events, expect_seq=known)
-                    break
-                except StorageConflictError:
-                    conflicts += 1
-                    known += len(storage.read("s", since=known))
-        else:
-            known = storage.append("s", events)
-        time.sleep(0.001)  # let the other processes take the write lock in between
-    storage.close()
-    print(conflicts)
-    """
-)
-
-
 def test_many_processes_append_to_one_file(tmp_path: Path) -> None:
     n_procs, n_appends = 4, 100
     db = tmp_path / "x.db"
@@ -195,47 +161,10 @@ def test_many_processes_append_to_one_file(tmp_path: Path) -> None:
     storage = SQLStorage(url)
     try:
         storage.create_study("s", [Direction.MINIMIZE])
-        script = tmp_path / "worker.py"
-        script.write_text(_WORKER)
-        procs = [
-            subprocess.Popen(
-                [sys.executable, str(script), url, f"p{k}", str(n_appends), str(tmp_path)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for k in range(n_procs)
-        ]
-        try:
-            deadline = time.monotonic() + 60
-            while len(list(tmp_path.glob("ready-*"))) < n_procs:
-                assert time.monotonic() < deadline, "the workers did not start"
-                assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-                time.sleep(0.01)
-            (tmp_path / "go").touch()  # all start appending at once
-            outputs = [p.communicate(timeout=60) for p in procs]
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
-                    p.communicate()
-        for p, (_out, err) in zip(procs, outputs, strict=True):
-            assert p.returncode == 0, err
-        conflicts = sum(int(out) for out, _ in outputs)
+        conflicts = race_appends(url, "s", n_procs=n_procs, n_appends=n_appends, folder=tmp_path)
         assert conflicts > 0, "the processes never raced: the test checked nothing concurrent"
-
-        log = storage.read("s")
+        check_race(storage, "s", n_procs=n_procs, n_appends=n_appends)
     finally:
         storage.close()
-
-    total = n_procs * n_appends
-    assert len(log) == total
     seqs = [row[0] for row in _query(db, "SELECT seq FROM rheostat_events ORDER BY seq")]
-    assert seqs == list(range(1, total + 1))
-    keys = [e.key for e in log if isinstance(e, AttrSet)]
-    expected = {f"p{k}:{i}" for k in range(n_procs) for i in range(n_appends)}
-    assert len(keys) == total
-    assert set(keys) == expected  # every process's events, each exactly once
-    for k in range(n_procs):
-        own = [e.value for e in log if isinstance(e, AttrSet) and e.key.startswith(f"p{k}:")]
-        assert own == list(range(n_appends)), f"process {k}'s events are out of order"
+    assert seqs == list(range(1, n_procs * n_appends + 1))

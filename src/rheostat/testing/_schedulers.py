@@ -14,11 +14,15 @@ Two kinds of run feed the scheduler the same replayed learning curves (``learnin
 ``History`` by hand at each report, so it is deterministic and takes milliseconds; real in-memory
 studies check the decisions end to end, in one thread and in four.
 
-The suite checks that every decision is a ``Decision`` and every action a ``Start``, for odd
-values too (NaN, infinities); that no trial is stopped before the warm-up (when the subclass
-sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``) stops the bad
-curves and one that does not never stops anything; that a pruned trial keeps its last reported
-value; that four worker threads leave every trial in a final state; and that ``dump()`` is JSON.
+The suite checks that every decision is a ``Decision`` and every action a ``Start`` or a
+``Resume``, for odd values too (NaN, infinities); that no trial is stopped before the warm-up
+(when the subclass sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``)
+stops the bad curves and one that does not never stops anything; that a pruned trial keeps its
+last reported value; that four worker threads leave every trial in a final state (or
+``PAUSED``); that, on four simulated workers, no trial is promoted twice (only a ``PAUSED``
+trial is resumed, each time with a larger budget), no paused trial is lost (each one is resumed
+or still ``PAUSED`` at the end) and no budget exceeds the scheduler's ``max_resource``; and
+that ``dump()`` is JSON.
 A NaN report may be stopped at any step, so the warm-up test reports only finite values.
 """
 
@@ -37,7 +41,7 @@ import pytest
 
 from rheostat.distributions import Float
 from rheostat.exceptions import TrialPruned
-from rheostat.schedulers import Decision, Scheduler, Start
+from rheostat.schedulers import Action, Decision, Resume, Scheduler, Start
 from rheostat.study import Trial, create_study
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -96,10 +100,12 @@ class _SimTrial:
 
 @dataclass(frozen=True)
 class SimulatedRun:
-    """What ``simulate`` saw: the final records and every ``(trial, step, decision)``."""
+    """What ``simulate`` saw: the final records, every ``(trial, step, decision)`` and every
+    ``(trial, budget)`` resumed."""
 
     records: list[TrialRecord]
     decisions: list[tuple[int, int, Decision]]
+    resumes: list[tuple[int, float | None]] = field(default_factory=list)
 
 
 def simulate(
@@ -115,21 +121,48 @@ def simulate(
     simulated seconds, so trials overlap and finish out of order. At each report the scheduler
     gets a ``History`` of every trial started so far (running ones included) and decides; a
     ``STOP`` makes the trial ``PRUNED`` with its last value, a ``PAUSE`` leaves it ``PAUSED``.
-    Either frees the worker, which then starts the next trial as the scheduler's ``next_action``
-    says. Fails if a decision is not a ``Decision`` or an action not a ``Start``.
+    Either frees the worker, which then starts the next trial or resumes a ``PAUSED`` one (at the
+    step after its last report, with the new budget) as the scheduler's ``next_action`` says;
+    once every trial was started it asks only while some trial is ``PAUSED``. A resumed trial
+    whose curve has no step left completes. Fails if a decision is not a ``Decision``, an
+    action not a ``Start`` or ``Resume``, or a resumed trial not ``PAUSED``.
     """
     trials: list[_SimTrial] = []
     queue: list[tuple[float, int, int]] = []  # (time, trial number, step)
     decisions: list[tuple[int, int, Decision]] = []
+    resumes: list[tuple[int, float | None]] = []
 
     def history() -> History:
         return History("simulated", (direction,), [t.record() for t in trials], {"seed": 0})
 
     def start_next(now: float) -> None:
+        while len(trials) < len(curves) or any(t.state is TrialState.PAUSED for t in trials):
+            action = scheduler.next_action(history())
+            if not isinstance(action, Resume):
+                break
+            trial = trials[action.number]
+            assert trial.state is TrialState.PAUSED, (
+                f"next_action resumed trial {trial.number}, which is {trial.state}, not PAUSED"
+            )
+            grows = action.budget is None or trial.budget is None or action.budget > trial.budget
+            assert grows, (
+                f"trial {trial.number} was resumed with budget {action.budget}, not more than "
+                f"its {trial.budget}"
+            )
+            resumes.append((trial.number, action.budget))
+            trial.state = TrialState.RUNNING
+            trial.budget = trial.budget if action.budget is None else action.budget
+            step = max(trial.intermediate) + 1
+            if step < len(trial.curve):
+                heapq.heappush(queue, (now + trial.step_time, trial.number, step))
+                return
+            finish(trial, Decision.CONTINUE, now)  # nothing left to report: it completes
+        else:
+            return  # every trial was started and none is paused
+
+        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
         if len(trials) >= len(curves):
             return
-        action = scheduler.next_action(history())
-        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
         number = len(trials)
         step_time = 1.0 + (number % 4) / 4
         trials.append(
@@ -153,15 +186,20 @@ def simulate(
         if decision is Decision.CONTINUE and step + 1 < len(trial.curve):
             heapq.heappush(queue, (now + trial.step_time, number, step + 1))
             continue
-        if decision is Decision.PAUSE:
-            trial.state = TrialState.PAUSED
-        else:
-            last = trial.intermediate[max(trial.intermediate)]
-            trial.state = TrialState.PRUNED if decision is Decision.STOP else TrialState.COMPLETE
-            trial.values = (last,) if math.isfinite(last) else None
-            trial.end = now
+        finish(trial, decision, now)
         start_next(now)
-    return SimulatedRun([t.record() for t in trials], decisions)
+    return SimulatedRun([t.record() for t in trials], decisions, resumes)
+
+
+def finish(trial: _SimTrial, decision: Decision, now: float) -> None:
+    """Apply the decision that ended a simulated trial's run."""
+    if decision is Decision.PAUSE:
+        trial.state = TrialState.PAUSED
+    else:
+        last = trial.intermediate[max(trial.intermediate)]
+        trial.state = TrialState.PRUNED if decision is Decision.STOP else TrialState.COMPLETE
+        trial.values = (last,) if math.isfinite(last) else None
+        trial.end = now
 
 
 class _Checked(Scheduler):
@@ -182,9 +220,11 @@ class _Checked(Scheduler):
             self.decisions.append((trial.number, step, decision))
         return decision
 
-    def next_action(self, history: History) -> Start:
+    def next_action(self, history: History) -> Action:
         action = self.inner.next_action(history)
-        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
+        assert isinstance(action, (Start, Resume)), (
+            f"next_action returned {action!r}, not a Start or a Resume"
+        )
         return action
 
 
@@ -244,13 +284,18 @@ class SchedulerConformance:
         assert len(records) == self.n_trials
         assert len(decisions) == sum(len(t.intermediate_values) for t in records)
         stopped = {(n, s) for n, s, d in decisions if d is Decision.STOP}
+        paused = {(n, s) for n, s, d in decisions if d is Decision.PAUSE}
         for t in records:
-            assert t.state in (TrialState.COMPLETE, TrialState.PRUNED), (
+            assert t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED), (
                 f"trial {t.number} ended {t.state}: {t.message}"
             )
             curve = curves[t.number % len(curves)]
             assert t.last_step is not None
             assert dict(t.intermediate_values) == dict(enumerate(curve[: t.last_step + 1]))
+            if t.state is TrialState.PAUSED:
+                assert t.values is None
+                assert (t.number, t.last_step) in paused, f"trial {t.number} was never paused"
+                continue
             last = t.intermediate_values[t.last_step]
             assert t.values == (last,), (
                 f"trial {t.number} ({t.state}) has values {t.values}, not its last report {last}"
@@ -279,6 +324,28 @@ class SchedulerConformance:
         assert len(run.decisions) == reports, "one decision per report"
         for t in run.records:
             assert t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.PAUSED)
+
+    @pytest.mark.parametrize("n_workers", [1, 4])
+    def test_pause_and_resume_on_simulated_clock(self, n_workers: int) -> None:
+        scheduler = self.make_scheduler()
+        run = simulate(scheduler, self._curves(), n_workers=n_workers)
+        max_resource = getattr(scheduler, "max_resource", None)
+        # simulate() fails when a trial that is not PAUSED is resumed, or a budget shrinks
+        for t in run.records:
+            n_paused = sum(1 for n, _s, d in run.decisions if n == t.number and d is Decision.PAUSE)
+            n_resumed = sum(1 for n, _b in run.resumes if n == t.number)
+            left = 1 if t.state is TrialState.PAUSED else 0
+            assert n_resumed == n_paused - left, (
+                f"trial {t.number} was paused {n_paused} times and resumed {n_resumed} times, "
+                f"and ended {t.state}: a paused trial was lost or resumed twice"
+            )
+            if max_resource is not None:
+                assert t.budget is None or t.budget <= max_resource, (
+                    f"trial {t.number} has budget {t.budget} > max_resource={max_resource}"
+                )
+        if max_resource is not None:
+            too_big = [(n, b) for n, b in run.resumes if b is not None and b > max_resource]
+            assert too_big == [], f"resumed past max_resource={max_resource}: {too_big}"
 
     def test_stops_bad_trials_or_never_stops(self) -> None:
         curves = self._curves()

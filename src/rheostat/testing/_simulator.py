@@ -1,10 +1,10 @@
 """A simulated-clock executor: replay learning curves on N simulated workers.
 
 ``simulate_study(scheduler, curves, n_workers=4)`` plays one trial per configuration against a
-simulated clock, asks the scheduler what to start (``next_action``) and what to do after each
-report (``on_report``) exactly as a study would, and returns every trial's final record with
-the simulated time and the compute used. No threads, no sleeping, no storage: deterministic and
-fast, for scheduler tests and benchmarks (STYLE.md item 17).
+simulated clock, asks the scheduler what to start or resume (``next_action``) and what to do
+after each report (``on_report``) exactly as a study would, and returns every trial's final
+record with the simulated time and the compute used. No threads, no sleeping, no storage:
+deterministic and fast, for scheduler tests and benchmarks (STYLE.md item 17).
 
 >>> from rheostat.schedulers import ASHA
 >>> curves = [[q + 1 / (s + 1) for s in range(9)] for q in (0.5, 0.1, 0.9, 0.3, 0.7, 0.2)]
@@ -14,6 +14,16 @@ fast, for scheduler tests and benchmarks (STYLE.md item 17).
  ('PRUNED', 2)]
 >>> result.compute, 6 * 9, result.time
 (24, 54, 13.0)
+
+In ASHA's promotion type trials pause at a rung and resume where they paused when promoted:
+
+>>> qualities = (0.5, 0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6)
+>>> curves = [[q + 1 / (s + 1) for s in range(9)] for q in qualities]
+>>> result = simulate_study(ASHA(max_resource=9, mode="promote"), curves, n_workers=2)
+>>> [t.last_step for t in result.records], result.records[1].state.value
+([0, 8, 0, 2, 0, 2, 0, 0, 0], 'COMPLETE')
+>>> result.resumes, result.compute
+(((1, 3), (5, 3), (3, 3), (1, 9)), 21)
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rheostat.distributions import Int
-from rheostat.schedulers import Decision, Scheduler, Start
+from rheostat.schedulers import Decision, Resume, Scheduler, Start
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["SimulationResult", "simulate_study"]
@@ -43,7 +53,8 @@ class SimulationResult:
     configuration ``k``, recorded as ``params["config"]``). ``decisions``: every
     ``(trial, step, decision)`` in the order they were made. ``time``: simulated wall-clock
     time until the last trial ended. ``compute``: resource units (steps) run by all trials
-    together. ``busy_time``: simulated seconds the workers spent running steps.
+    together. ``busy_time``: simulated seconds the workers spent running steps. ``resumes``:
+    every ``(trial, budget)`` the scheduler resumed, in order.
     """
 
     records: tuple[TrialRecord, ...]
@@ -51,6 +62,7 @@ class SimulationResult:
     time: float
     compute: int
     busy_time: float
+    resumes: tuple[tuple[int, float | None], ...] = ()
 
     def best(self, direction: Direction | str = Direction.MINIMIZE) -> TrialRecord | None:
         """The finished trial with the best last reported value (pruned ones included)."""
@@ -98,11 +110,17 @@ def simulate_study(
 
     At each report the scheduler decides with a ``History`` of every trial started so far
     (running ones included). ``CONTINUE`` runs the next step, or completes the trial at its
-    last; ``STOP`` makes it ``PRUNED``; ``PAUSE`` leaves it ``PAUSED`` (resuming comes with
-    pause and resume). A finished, stopped or paused trial frees its worker, which starts the
-    next trial as ``next_action`` says. A finished trial's value is its last report.
-    ``TypeError`` when the scheduler returns something that is not a ``Decision`` or ``Start``;
-    ``ValueError`` for a budget that is not positive or a trial with no step to run.
+    last; ``STOP`` makes it ``PRUNED``; ``PAUSE`` leaves it ``PAUSED``. A finished, stopped or
+    paused trial frees its worker, which asks ``next_action``: ``Start`` starts the next trial
+    (while fewer than ``n_trials`` were started), ``Resume(number, budget)`` resumes that
+    ``PAUSED`` trial with the new budget, continuing its curve at the step after its last
+    report (its number, start time and reports are kept). Resumes do not count in
+    ``n_trials``. Once every trial was started, a free worker asks only while some trial is
+    ``PAUSED``; one that gets nothing to resume waits, and every waiting worker asks again
+    after the next pause or end. A finished trial's value is its last report. ``TypeError``
+    when the scheduler returns something that is not a ``Decision``, ``Start`` or ``Resume``;
+    ``ValueError`` for a budget that is not positive, a trial with no step to run, or a resume
+    of a trial that is not ``PAUSED``.
     """
     direction = Direction.parse(direction)
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
@@ -139,6 +157,8 @@ def simulate_study(
     queue: list[tuple[float, int, int]] = []  # (time, trial number, step)
     decisions: list[tuple[int, int, Decision]] = []
     compute, busy = 0, 0.0
+    resumes: list[tuple[int, float | None]] = []
+    idle: list[int] = []  # workers with nothing to run, lowest first
 
     def record(run: _Run) -> TrialRecord:
         return TrialRecord(
@@ -157,20 +177,30 @@ def simulate_study(
     def history() -> History:
         return History("simulated", (direction,), records, {"seed": 0})
 
-    def start_next(now: float, worker: int) -> None:
-        number = len(runs)
-        if number >= n_trials:
-            return
-        action = scheduler.next_action(history())
-        if not isinstance(action, Start):
-            raise TypeError(f"next_action returned {action!r}, not a Start")
+    def steps_for(number: int, budget: float | None) -> list[int]:
         limits = [lengths[number]] if lengths is not None else []
-        if action.budget is not None:
-            if not action.budget > 0:
-                raise ValueError(f"next_action returned a budget of {action.budget!r}; need > 0")
-            limits.append(math.ceil(action.budget))
+        if budget is not None:
+            limits.append(math.ceil(budget))
         if max_steps is not None:
             limits.append(max_steps)
+        return limits
+
+    def start_next(now: float, worker: int) -> bool:
+        """Give ``worker`` what ``next_action`` says; ``False`` when it has nothing to run."""
+        number = len(runs)
+        if number >= n_trials and not any(r.state is TrialState.PAUSED for r in runs):
+            return False
+        action = scheduler.next_action(history())
+        if not isinstance(action, (Start, Resume)):
+            raise TypeError(f"next_action returned {action!r}, not a Start or a Resume")
+        if action.budget is not None and not action.budget > 0:
+            raise ValueError(f"next_action returned a budget of {action.budget!r}; need > 0")
+        if isinstance(action, Resume):
+            resume(now, worker, action)
+            return True
+        if number >= n_trials:
+            return False
+        limits = steps_for(number, action.budget)
         if not limits or min(limits) < 1:
             raise ValueError(
                 f"simulate_study: trial {number} has no step to run (curve length, budget and "
@@ -180,9 +210,41 @@ def simulate_study(
         runs.append(run)
         records.append(record(run))
         heapq.heappush(queue, (now + seconds(number, 0), number, 0))
+        return True
 
-    for worker in range(n_workers):
-        start_next(0.0, worker)
+    def resume(now: float, worker: int, action: Resume) -> None:
+        number = action.number
+        if not 0 <= number < len(runs) or runs[number].state is not TrialState.PAUSED:
+            state = runs[number].state if 0 <= number < len(runs) else "not started"
+            raise ValueError(
+                f"next_action asked to resume trial {number}, which is {state}, not PAUSED"
+            )
+        run = runs[number]
+        budget = run.budget if action.budget is None else action.budget
+        nxt = max(run.intermediate) + 1 if run.intermediate else 0
+        limits = steps_for(number, budget)
+        if not limits or min(limits) <= nxt:
+            raise ValueError(
+                f"simulate_study: resumed trial {number} has no step to run after step "
+                f"{nxt - 1} (curve length, budget and max_steps give {limits})"
+            )
+        run.state, run.budget, run.worker, run.n_steps = (
+            TrialState.RUNNING,
+            budget,
+            worker,
+            min(limits),
+        )
+        resumes.append((number, action.budget))
+        records[number] = record(run)
+        heapq.heappush(queue, (now + seconds(number, nxt), number, nxt))
+
+    def fill(now: float) -> None:
+        """Give work to waiting workers, lowest first, until one gets none."""
+        while idle and start_next(now, idle[0]):
+            idle.pop(0)
+
+    idle.extend(range(n_workers))
+    fill(0.0)
     now = 0.0
     while queue:
         now, number, step = heapq.heappop(queue)
@@ -208,5 +270,7 @@ def simulate_study(
             run.values = (value,)
             run.end = now
         records[number] = record(run)
-        start_next(now, run.worker)
-    return SimulationResult(tuple(records), tuple(decisions), now, compute, busy)
+        idle.append(run.worker)
+        idle.sort()
+        fill(now)
+    return SimulationResult(tuple(records), tuple(decisions), now, compute, busy, tuple(resumes))
