@@ -19,9 +19,9 @@ def asha(min_resource: int = 1, max_resource: int = 81, eta: int = 3) -> ASHA:
     return ASHA(min_resource=min_resource, max_resource=max_resource, reduction_factor=eta)
 
 
-def test_promote_mode_is_not_available_yet() -> None:
-    with pytest.raises(ValueError, match=r"mode='promote' is not yet available in this version"):
-        ASHA(mode="promote")
+def test_promote_mode_is_available() -> None:
+    # the promotion type is tested in test_asha_promote.py
+    assert ASHA(mode="promote").dump()["mode"] == "promote"
 
 
 @pytest.mark.parametrize("mode", ["pause", "STOP", "", None])

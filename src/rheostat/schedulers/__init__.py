@@ -2,7 +2,8 @@
 
 ``MedianPruner``, ``PercentilePruner`` and ``ThresholdPruner`` stop bad trials early;
 ``FIFOScheduler`` (the default) runs every trial to the end. ``SuccessiveHalving``, ``ASHA``
-and ``Hyperband`` stop trials at rungs of growing budget. ``Scheduler`` is the base class.
+and ``Hyperband`` stop trials at rungs of growing budget; ``ASHA(mode="promote")`` pauses them
+at rungs and resumes the promoted ones from their checkpoints. ``Scheduler`` is the base class.
 """
 
 from rheostat.schedulers._base import (

@@ -14,7 +14,7 @@ import math
 from collections.abc import Collection
 from typing import Any
 
-from rheostat.schedulers._base import Decision, Scheduler, Start
+from rheostat.schedulers._base import Action, Decision, Scheduler, Start
 from rheostat.trial import Direction, History, TrialRecord
 
 __all__ = ["RungStopper", "check_resources", "geometric_rungs"]
@@ -89,7 +89,7 @@ class RungStopper(Scheduler):
         """Trials are compared only with trials of the same group."""
         return 0
 
-    def next_action(self, history: History) -> Start:
+    def next_action(self, history: History) -> Action:
         return Start(budget=self.max_resource)
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
