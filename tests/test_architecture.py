@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_PACKAGES = [
     "rheostat",
     "rheostat.analysis",
+    "rheostat.execution",
     "rheostat.samplers",
     "rheostat.schedulers",
     "rheostat.storage",

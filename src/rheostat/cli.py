@@ -7,7 +7,9 @@
     rheostat best STUDY [--format table|json]
     rheostat export STUDY --format csv|json [-o FILE]
     rheostat doctor STUDY [--format table|json]
+    rheostat importance STUDY [--format table|json]
     rheostat plan --params N --budget-hours H --minutes-per-trial M [--grid-size K] [--reports]
+    rheostat worker STUDY --objective MODULE:FUNCTION [--n-trials N] [--timeout S]
 
 ``--storage`` defaults to the environment variable ``RHEOSTAT_STORAGE``. An error prints one line,
 ``rheostat: error: ...``, to stderr and exits with status 2; ``best`` exits with 1 when the study
@@ -25,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from rheostat import RheostatError, Study, TrialRecord, TrialState, __version__, load_study
-from rheostat._cli_analysis import add_plan_verb, cmd_doctor
+from rheostat._cli_analysis import add_plan_verb, cmd_doctor, cmd_importance
 from rheostat._cli_format import (
     best_object,
     export_object,
@@ -36,6 +38,7 @@ from rheostat._cli_format import (
     summary_object,
     trial_rows,
 )
+from rheostat._cli_worker import add_worker_verb
 from rheostat.storage import Storage, open_storage
 
 __all__ = ["main"]
@@ -275,7 +278,9 @@ def _parser() -> argparse.ArgumentParser:
     export = verb("export", _cmd_export, "every field of every trial", ("csv", "json"))
     export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
     verb("doctor", cmd_doctor, "check a study: findings with evidence and a fix", ("table", "json"))
+    verb("importance", cmd_importance, "each parameter's share of the variance", ("table", "json"))
     add_plan_verb(verbs)
+    add_worker_verb(verbs)
     return parser
 
 

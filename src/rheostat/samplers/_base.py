@@ -108,6 +108,18 @@ class Sampler(ABC):
                 self._streams[key] = rng
             return rng
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling (to send the sampler to worker processes) leaves the lock and the stream
+        cache behind; both are rebuilt."""
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        state["_streams"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def dump(self) -> dict[str, Any]:
         """The sampler's settings and state as JSON-representable data."""
         return {"type": type(self).__name__, "seed": self.seed}

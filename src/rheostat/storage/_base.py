@@ -73,3 +73,8 @@ class Storage(ABC):
     def url(self) -> str:
         """A display form of where the data lives, with any password masked."""
         return f"<{type(self).__name__}>"
+
+    def worker_url(self) -> str | None:
+        """The URL another process or machine opens to share this storage, password included
+        (never print it); ``None`` when it cannot be shared (in memory)."""
+        return None

@@ -145,6 +145,11 @@ class SQLStorage(Storage):
     def url(self) -> str:
         return self._url.render_as_string(hide_password=True)
 
+    def worker_url(self) -> str | None:
+        if self._is_sqlite and self._url.database in (None, "", ":memory:"):
+            return None  # an in-memory database lives in this process only
+        return self._url.render_as_string(hide_password=False)
+
     def _init_schema(self) -> None:
         with self._writer.begin() as conn:
             if conn.dialect.name == "postgresql":

@@ -1,4 +1,4 @@
-"""The worker loop behind ``study.optimize``: ask, run the objective, tell; in threads."""
+"""The worker loop behind ``study.optimize``: ask, run the objective, tell; run by an executor."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from rheostat.exceptions import GridExhaustedError, TrialPruned
+from rheostat.execution import Executor, ThreadExecutor
 from rheostat.schedulers import Decision
 from rheostat.study._progress import ProgressBar
 from rheostat.study._recovery import (
@@ -82,8 +82,10 @@ class _Runner:
         catch: tuple[type[Exception], ...],
         callbacks: list[Callable[[Study, TrialRecord], None]],
         progress: ProgressBar | None,
+        max_number: int | None = None,
     ) -> None:
         self.study = study
+        self.max_number = max_number  # create no trial numbered this or more (shared cap)
         self.objective = objective
         self.n_trials = n_trials
         self.deadline = None if timeout is None else time.monotonic() + float(timeout)
@@ -120,7 +122,7 @@ class _Runner:
             while not self.halted():
                 reserved = self.reserve_new()
                 try:
-                    trial = self.study._ask(None, allow_new=reserved)
+                    trial = self.study._ask(None, allow_new=reserved, max_number=self.max_number)
                 except GridExhaustedError:
                     logger.info("the grid is exhausted; stopping")
                     self.halt = True
@@ -201,24 +203,47 @@ def run_optimize(
     catch: Iterable[type[Exception]] | type[Exception],
     callbacks: Iterable[Callable[[Study, TrialRecord], None]],
     show_progress_bar: bool,
+    executor: Executor | None = None,
+    max_number: int | None = None,
 ) -> None:
-    """Run the worker loop in ``n_workers`` threads; see ``Study.optimize``."""
+    """Run the worker loop ``n_workers`` times at once on ``executor``; see ``Study.optimize``.
+
+    ``max_number`` caps the trial numbers this call creates (``rheostat worker --n-trials``).
+    """
     workers = _check_args(objective, n_trials, timeout, n_workers)
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            f"optimize: executor must be a rheostat.execution.Executor such as "
+            f"ProcessExecutor() or RayExecutor(), got {executor!r}"
+        )
     catch_types = _check_catch(catch)
     callback_list = list(callbacks)
     for cb in callback_list:
         if not callable(cb):
             raise TypeError(f"optimize: each callback must be callable, got {cb!r}")
+    if executor is not None and executor.remote:
+        if callback_list or show_progress_bar:
+            raise ValueError(
+                f"optimize: callbacks and show_progress_bar run in this process, but {executor!r} "
+                "runs the trials elsewhere; drop them (read study.trials afterwards) or use "
+                "ThreadExecutor"
+            )
+        run_remote(study, objective, n_trials, timeout, workers, catch_types, executor)
+        return
     study._stop_requested = False
     fail_dead_local_workers(study)
     fail_stale_trials(study)
     progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
-    runner = _Runner(study, objective, n_trials, timeout, catch_types, callback_list, progress)
+    runner = _Runner(
+        study, objective, n_trials, timeout, catch_types, callback_list, progress, max_number
+    )
     try:
-        if workers == 1:
-            runner.loop()
-        else:
-            _run_threads(runner, workers)
+        try:
+            (executor or ThreadExecutor()).run(runner.loop, workers)
+        except Exception as exc:
+            if runner.error is not None and runner.error is not exc:
+                raise runner.error from None  # the first error, as the threads saw it
+            raise
     except KeyboardInterrupt:
         runner.halt = True
         with runner.lock:
@@ -230,19 +255,41 @@ def run_optimize(
             progress.update(runner.done, runner.best, final=True)
 
 
-def _run_threads(runner: _Runner, workers: int) -> None:
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rheostat-worker")
-    futures = [pool.submit(runner.loop) for _ in range(workers)]
+def run_remote(
+    study: Study,
+    objective: Callable[[Trial], Any],
+    n_trials: int | None,
+    timeout: float | None,
+    workers: int,
+    catch: tuple[type[Exception], ...],
+    executor: Executor,
+) -> None:
+    """Run ``workers`` copies of the worker loop outside this process; they share ``n_trials``
+    through storage: no worker creates a trial numbered past this call's share."""
+    from rheostat.study._worker import RemoteWorker
+
+    url = study.storage.worker_url()
+    if url is None:
+        raise ValueError(
+            f"optimize: study {study.study_name!r} lives in memory ({study.storage.url}), which "
+            f"the workers of {executor!r} cannot reach; create it in a file or server "
+            "database: create_study(..., storage='sqlite:///study.db') or a postgresql:// URL"
+        )
+    study._sync()
+    with study._lock:
+        start, waiting = study._state.n_trials, len(study._state.waiting)
+    worker = RemoteWorker(
+        study_name=study.study_name,
+        storage_url=url,
+        objective=objective,
+        sampler=study.sampler if study._sampler_given else None,
+        scheduler=study.scheduler,
+        max_number=None if n_trials is None else start + max(0, n_trials - waiting),
+        deadline=None if timeout is None else time.time() + float(timeout),
+        catch=catch,
+    )
     try:
-        pending = set(futures)
-        while pending:
-            _done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-            if runner.error is not None:
-                break
-    except KeyboardInterrupt:
-        runner.halt = True
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    if runner.error is not None:
-        raise runner.error
+        executor.run(worker, workers)
+    finally:
+        fail_dead_local_workers(study)  # a killed local worker process leaves no trial RUNNING
+        study._sync()

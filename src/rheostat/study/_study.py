@@ -34,8 +34,8 @@ from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 if TYPE_CHECKING:
-
-    pass
+    from rheostat.analysis import ValidationResult
+    from rheostat.execution import Executor
 
 __all__ = ["Study"]
 
@@ -144,23 +144,33 @@ class Study(StudyView):
         return trial
 
     def _ask(
-        self, space: Space | Mapping[str, Distribution] | None, *, allow_new: bool
+        self,
+        space: Space | Mapping[str, Distribution] | None,
+        *,
+        allow_new: bool,
+        max_number: int | None = None,
     ) -> Trial | None:
-        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (nothing appended)."""
+        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (nothing appended).
+
+        ``max_number``: create no trial numbered ``max_number`` or more (``None`` then); checked
+        under the same conditional append that claims the number, so workers never overshoot.
+        """
         if space is not None and not isinstance(space, Space):
             space = Space(space)
         self._maybe_fail_stale()
         with self._lock:
             for _ in range(_MAX_CLAIMS):
                 try:
-                    return self._ask_once(space, allow_new)
+                    return self._ask_once(space, allow_new, max_number)
                 except StorageConflictError:
                     self._sync()
         raise StorageConflictError(
             f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
         )
 
-    def _ask_once(self, space: Space | None, allow_new: bool) -> Trial | None:
+    def _ask_once(
+        self, space: Space | None, allow_new: bool, max_number: int | None = None
+    ) -> Trial | None:
         now = time.time()
         state = self._state
         history = state.history()
@@ -183,6 +193,8 @@ class Study(StudyView):
                 budget=record.budget,
                 seed=self.seed,
             )
+        elif max_number is not None and state.n_trials >= max_number:
+            return None
         else:
             proposal = self.sampler.propose(history, space)
             number = state.n_trials
@@ -454,6 +466,7 @@ class Study(StudyView):
         catch: Iterable[type[Exception]] | type[Exception] = (),
         callbacks: Iterable[Callback] = (),
         show_progress_bar: bool = False,
+        executor: Executor | None = None,
     ) -> None:
         """Run ``objective(trial)`` for ``n_trials`` trials or ``timeout`` seconds, whichever
         ends first (with neither, until ``study.stop()``, a grid is exhausted, or Ctrl-C).
@@ -463,6 +476,13 @@ class Study(StudyView):
         non-numeric return fails the trial with the reason and the study goes on. ``n_workers``
         threads run trials at once. Each callback is called as ``callback(study, record)`` after
         every trial. On Ctrl-C no trial of this call is left ``RUNNING``.
+
+        ``executor`` says where the workers run: threads of this process by default
+        (``rheostat.execution.ThreadExecutor``), local processes (``ProcessExecutor``) or a Ray
+        cluster (``RayExecutor``). Workers outside this process open the study from storage (a
+        file or server database), take new trials until the call's ``n_trials`` are started
+        among them, and must be able to pickle the objective; callbacks, the progress bar and
+        ``stop()`` need an in-process executor.
         """
         from rheostat.study._optimize import run_optimize
 
@@ -475,8 +495,37 @@ class Study(StudyView):
             catch=catch,
             callbacks=callbacks,
             show_progress_bar=show_progress_bar,
+            executor=executor,
         )
 
     def stop(self) -> None:
         """Ask a running ``optimize`` to start no new trial; running ones finish."""
         self._stop_requested = True
+
+    def validate_top(
+        self,
+        objective: ObjectiveFunc,
+        k: int = 5,
+        seeds: int = 3,
+        *,
+        n_workers: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        confidence: float = 0.95,
+    ) -> list[ValidationResult]:
+        """Re-run the ``k`` best distinct configurations with ``seeds`` new seeds each and
+        return, best mean first, each one's mean, std and ``confidence`` interval (t
+        distribution) over the re-runs only (the search run, picked for being lucky, is out).
+
+        The re-runs are trials of this study, enqueued with the configuration fixed and the user
+        attributes ``validation_of`` (the search trial's number) and ``validation_seed``
+        (0, 1, …); they run through ``optimize`` (any other waiting trials run first) and are
+        stored. Their ``trial.seed`` differs (it follows the trial number), so the objective
+        must draw its randomness from ``trial.seed``. ``best_trial`` and
+        ``top_configurations`` ignore them; the doctor counts them as repeats of their
+        configuration. Runs from earlier calls for the same configurations are included.
+        """
+        from rheostat.study._validate import validate_top
+
+        return validate_top(
+            self, objective, k, seeds, n_workers=n_workers, catch=catch, confidence=confidence
+        )
