@@ -10,6 +10,7 @@
 True
 """
 
+from rheostat import presets as presets  # rheostat.presets.adamw() after `import rheostat`
 from rheostat.analysis import Plan, plan
 from rheostat.distributions import Categorical, Distribution, Float, Int
 from rheostat.exceptions import (

@@ -3,6 +3,7 @@
 ::
 
     rheostat doctor STUDY --storage URL [--format table|json]
+    rheostat importance STUDY --storage URL [--format table|json]
     rheostat plan --params N --budget-hours H --minutes-per-trial M [--grid-size K] [--reports]
     rheostat plan --space space.json --budget-hours H --minutes-per-trial M [--reports]
 
@@ -26,7 +27,15 @@ from rheostat.space import Space
 from rheostat.storage import Storage
 from rheostat.study import load_study
 
-__all__ = ["add_plan_verb", "cmd_doctor", "cmd_plan", "render_findings", "render_plan"]
+__all__ = [
+    "add_plan_verb",
+    "cmd_doctor",
+    "cmd_importance",
+    "cmd_plan",
+    "render_findings",
+    "render_importance",
+    "render_plan",
+]
 
 _WIDTH = 100
 
@@ -85,6 +94,33 @@ def cmd_doctor(args: argparse.Namespace, storage: Storage) -> int:
         )
     else:
         sys.stdout.write(render_findings(study.study_name, len(trials), findings))
+    return 0
+
+
+def render_importance(study_name: str, imp: dict[str | tuple[str, str], float]) -> str:
+    """The importance table: one row per parameter or pair, most important first."""
+    rows = [(k if isinstance(k, str) else " x ".join(k), v) for k, v in imp.items()]
+    width = max([len("parameter"), *(len(name) for name, _ in rows)])
+    out = [f"study {study_name!r}: share of the objective's variance (fANOVA)"]
+    out.append(f"{'parameter'.ljust(width)}  share")
+    out += [f"{name.ljust(width)}  {v:6.1%}" for name, v in rows]
+    return "\n".join(out) + "\n"
+
+
+def cmd_importance(args: argparse.Namespace, storage: Storage) -> int:
+    """``rheostat importance STUDY``: each parameter's and pair's share of the variance."""
+    study = load_study(args.study, storage)
+    try:
+        imp = study.importance()
+    except ImportError as exc:  # printed as one error line, like any other
+        raise ValueError(str(exc)) from None
+    if args.format == "json":
+        params = {k: v for k, v in imp.items() if isinstance(k, str)}
+        pairs = [{"params": list(k), "share": v} for k, v in imp.items() if isinstance(k, tuple)]
+        data = {"study": study.study_name, "params": params, "pairs": pairs}
+        sys.stdout.write(render_json(data))
+    else:
+        sys.stdout.write(render_importance(study.study_name, imp))
     return 0
 
 

@@ -244,6 +244,82 @@ def plateau(seed: int) -> tuple[rheostat.Study, int | None]:
     return study, None
 
 
+def _curve_study(seed: int, curve: Callable[[float, int], tuple[float, float]]) -> rheostat.Study:
+    """40 trials of 30 epochs; ``curve(floor, epoch)`` gives (train, validation) loss, where
+    ``floor`` (0.2 at best) depends on the learning rate. The train curve is a user attr."""
+    study = _study(seed)
+
+    def objective(t: rheostat.Trial) -> float:
+        lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+        floor = 0.2 + 0.05 * (math.log10(lr) + 2.5) ** 2
+        train, loss = [], 0.0
+        for epoch in range(30):
+            tr, loss = curve(floor, epoch)
+            train.append(tr)
+            t.report(loss, epoch)
+        t.set_user_attr("train_curve", train)
+        return loss
+
+    study.optimize(objective, n_trials=40)
+    return study
+
+
+def overfitting_curves(seed: int) -> tuple[rheostat.Study, int | None]:
+    """Every run's validation loss bottoms out near epoch 10 and climbs while training improves."""
+
+    def curve(floor: float, e: int) -> tuple[float, float]:
+        return 0.3 * floor + 2 * math.exp(-e / 4), floor + 2 * math.exp(-e / 4) + 0.01 * max(
+            0, e - 10
+        )
+
+    return _curve_study(seed, curve), None
+
+
+def unstable_curves(seed: int) -> tuple[rheostat.Study, int | None]:
+    """Loss spikes every seventh epoch (too high a step size for some batches)."""
+
+    def curve(floor: float, e: int) -> tuple[float, float]:
+        spike = 1.0 if e % 7 == 6 else 0.0
+        base = floor + 2 * math.exp(-e / 4) + spike
+        return base - 0.1, base
+
+    return _curve_study(seed, curve), None
+
+
+def slow_curves(seed: int) -> tuple[rheostat.Study, int | None]:
+    """A budget too small for the learning rates tried: the loss still falls at the end."""
+
+    def curve(floor: float, e: int) -> tuple[float, float]:
+        v = floor + 2 * (1 - e / 40)
+        return v - 0.05, v
+
+    return _curve_study(seed, curve), None
+
+
+def underfitting_curves(seed: int) -> tuple[rheostat.Study, int | None]:
+    """A model too small for the task: training loss flattens after a 10% improvement."""
+
+    def curve(floor: float, e: int) -> tuple[float, float]:
+        v = 1.0 + floor - 0.1 * (1 - math.exp(-e / 3))
+        return v, v + 0.02
+
+    return _curve_study(seed, curve), None
+
+
+def unused_momentum(seed: int) -> tuple[rheostat.Study, int | None]:
+    """A momentum the training code never reads, tuned along with what matters."""
+    study = _study(seed)
+
+    def objective(t: rheostat.Trial) -> float:
+        lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+        depth = t.suggest_int("depth", 1, 8)
+        t.suggest_float("momentum", 0.5, 0.99)
+        return (math.log10(lr) + 2.5) ** 2 + 0.1 * (depth - 4) ** 2
+
+    study.optimize(objective, n_trials=60)
+    return study, None
+
+
 PLANTED: dict[str, tuple[str, Build]] = {
     "edge_linear": ("edge-of-range", edge_linear),
     "edge_log": ("edge-of-range", edge_log),
@@ -260,6 +336,11 @@ PLANTED: dict[str, tuple[str, Build]] = {
     "one_value_grid": ("never-varied", one_value_grid),
     "noisy_lucky_seed": ("single-seed", noisy_lucky_seed),
     "plateau": ("diminishing-returns", plateau),
+    "overfitting_curves": ("overfitting", overfitting_curves),
+    "unstable_curves": ("unstable-training", unstable_curves),
+    "slow_curves": ("slow-convergence", slow_curves),
+    "underfitting_curves": ("underfitting", underfitting_curves),
+    "unused_momentum": ("unimportant-parameter", unused_momentum),
 }
 
 

@@ -5,12 +5,19 @@
 - ``NoImprovement``, ``ImprovementBelow`` and ``TrialBudget`` end ``study.optimize`` early when
   passed as callbacks, and record why.
 - ``plan(space, budget_hours=..., minutes_per_trial=...)`` recommends a search before it starts.
+- ``diagnose_curves(train, valid, direction)`` judges learning curves (the doctor runs it on
+  the best trials, reading a ``train_curve`` user attribute).
+- ``importance(trials, directions)``: fANOVA on a random forest (``rheostat[sklearn]``).
+- ``top_configurations`` and ``summarize_validation``: final validation's pure half
+  (``study.validate_top`` runs the trials), giving ``ValidationResult`` s.
 
 This package imports only distributions, spaces and records (and the standard library).
 """
 
+from rheostat.analysis._curves import CURVE_CODES, TRAIN_CURVE_ATTR, diagnose_curves
 from rheostat.analysis._doctor import CHECKS, doctor
 from rheostat.analysis._findings import Finding, Severity
+from rheostat.analysis._importance import Importance, importance
 from rheostat.analysis._planner import Plan, plan
 from rheostat.analysis._stopping import (
     STOP_REASON_ATTR,
@@ -20,10 +27,20 @@ from rheostat.analysis._stopping import (
     StoppingRule,
     TrialBudget,
 )
+from rheostat.analysis._validation import (
+    VALIDATION_OF_ATTR,
+    VALIDATION_SEED_ATTR,
+    ValidationResult,
+    is_validation,
+    summarize_validation,
+    top_configurations,
+)
 
 __all__ = [
     "CHECKS",
+    "CURVE_CODES",
     "Finding",
+    "Importance",
     "ImprovementBelow",
     "NoImprovement",
     "Plan",
@@ -31,7 +48,16 @@ __all__ = [
     "Severity",
     "StoppableStudy",
     "StoppingRule",
+    "TRAIN_CURVE_ATTR",
     "TrialBudget",
+    "VALIDATION_OF_ATTR",
+    "VALIDATION_SEED_ATTR",
+    "ValidationResult",
+    "diagnose_curves",
     "doctor",
+    "importance",
+    "is_validation",
     "plan",
+    "summarize_validation",
+    "top_configurations",
 ]

@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rheostat.analysis._context import Context
+from rheostat.analysis._curve_checks import curve_check
 from rheostat.analysis._divergence import check_divergent_trials
 from rheostat.analysis._findings import Finding
+from rheostat.analysis._importance_check import check_unimportant_parameter
 from rheostat.analysis._result_checks import (
     check_baseline_wins,
     check_diminishing_returns,
@@ -33,6 +35,7 @@ from rheostat.analysis._space_checks import (
     check_never_varied,
     check_too_few_trials,
 )
+from rheostat.analysis._validation import is_validation
 from rheostat.trial import Direction, TrialRecord
 
 __all__ = ["CHECKS", "doctor"]
@@ -51,6 +54,11 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("never-varied", check_never_varied),
     ("single-seed", check_single_seed),
     ("diminishing-returns", check_diminishing_returns),
+    ("underfitting", curve_check("underfitting")),
+    ("overfitting", curve_check("overfitting")),
+    ("unstable-training", curve_check("unstable-training")),
+    ("slow-convergence", curve_check("slow-convergence")),
+    ("unimportant-parameter", check_unimportant_parameter),
 )
 """Every check, by the code it reports, in the order findings of equal severity are listed."""
 
@@ -70,7 +78,9 @@ def doctor(
     ``baseline_numbers`` are the trials that ran the baseline configuration; by default the first
     trial enqueued with ``enqueue_trial``. ``trial_budget`` is the number of trials the user means
     to run, when known. The checks and their thresholds are listed in ``CHECKS``; each is
-    documented in ``rheostat.analysis._space_checks``, ``_result_checks`` and ``_divergence``.
+    documented in ``rheostat.analysis._space_checks``, ``_result_checks``, ``_divergence``,
+    ``_curves`` (learning curves of the best trials) and ``_importance_check``.
+    Validation re-runs (``study.validate_top``) are never taken for the baseline.
     Value-based checks that need one best trial (edge of range, baseline, single seed,
     diminishing returns) are skipped for multi-objective studies.
     """
@@ -85,7 +95,14 @@ def doctor(
         )
     records = tuple(sorted(trials, key=lambda t: t.number))
     if baseline_numbers is None:
-        first = next((t.number for t in records if "fixed_params" in t.system_attrs), None)
+        first = next(
+            (
+                t.number
+                for t in records
+                if "fixed_params" in t.system_attrs and not is_validation(t)
+            ),
+            None,
+        )
         baseline = frozenset(() if first is None else (first,))
     else:
         baseline = frozenset(baseline_numbers)

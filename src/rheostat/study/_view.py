@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rheostat.analysis import VALIDATION_OF_ATTR
 from rheostat.distributions import ParamValue
 from rheostat.storage import Storage, StudyState
 from rheostat.trial import Direction, TrialRecord, TrialState, best_of
@@ -93,13 +94,17 @@ class StudyView:
 
     @property
     def best_trial(self) -> TrialRecord:
-        """The best ``COMPLETE`` trial (lowest number on ties); ``ValueError`` if there is none."""
+        """The best ``COMPLETE`` trial (lowest number on ties); ``ValueError`` if there is none.
+
+        Validation re-runs (``validate_top``) are not search trials and are left out: a lucky
+        re-run never becomes the best trial; rank configurations by ``validate_top``'s result."""
         if len(self._directions) != 1:
             raise ValueError(
                 f"study {self._name!r} has {len(self._directions)} objectives, so no single best "
                 "trial; use study.best_trials (the Pareto front)"
             )
-        best = best_of(self.get_trials((TrialState.COMPLETE,)), self.direction)
+        done = self.get_trials((TrialState.COMPLETE,))
+        best = best_of([t for t in done if VALIDATION_OF_ATTR not in t.user_attrs], self.direction)
         if best is None:
             raise ValueError(
                 f"study {self._name!r} has no completed trial yet; run optimize() first"
@@ -166,6 +171,13 @@ class StudyView:
 
         trials, info = self.trials, self._sampler_info()
         return doctor(trials, self._directions, sampler_info=info, trial_budget=trial_budget)
+
+    def importance(self, *, n_trees: int = 64, seed: int = 0) -> dict[str | tuple[str, str], float]:
+        """Each parameter's (and pair's) share of the objective's variance: fANOVA on a random
+        forest (``pip install 'rheostat[sklearn]'``). See ``rheostat.analysis.importance``."""
+        from rheostat.analysis import importance
+
+        return importance(self.trials, self._directions, n_trees=n_trees, seed=seed)
 
     def _sampler_info(self) -> dict[str, Any] | None:
         return self._state.system_attrs.get("sampler")
