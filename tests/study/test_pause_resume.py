@@ -137,3 +137,35 @@ def test_resume_of_a_trial_that_is_not_paused_is_a_clear_error(closing: list[Stu
     study.tell(study.ask(), 1.0)
     with pytest.raises(ValueError, match="resume trial 0, which is COMPLETE, not PAUSED"):
         study.ask()
+
+
+def test_start_from_copies_a_parents_checkpoint_with_new_params(
+    url: str, closing: list[Study]
+) -> None:
+    from rheostat.schedulers import StartFrom
+
+    class ExploitFirst(Scheduler):
+        def next_action(self, history: History) -> Action:
+            done = history.get_trials([TrialState.COMPLETE])
+            if done:
+                return StartFrom(parent=done[0].number, params={"x": 0.5}, budget=2)
+            return Start(budget=1)
+
+    study = rheostat.create_study(storage=url, scheduler=ExploitFirst(), seed=0)
+    closing.append(study)
+    seen: list[object] = []
+
+    def objective(trial: Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        seen.append(trial.checkpoint.load())
+        trial.checkpoint.save({"from": trial.number, "x": x})
+        return x
+
+    study.optimize(objective, n_trials=3)
+    trials = study.trials
+    assert seen[0] is None  # a fresh start
+    assert seen[1] == {"from": 0, "x": trials[0].params["x"]}  # the parent's checkpoint
+    assert seen[2] == {"from": 0, "x": trials[0].params["x"]}  # still trial 0: the first done
+    assert [t.parent for t in trials] == [None, 0, 0]  # the lineage is stored
+    assert [t.params["x"] for t in trials[1:]] == [0.5, 0.5]
+    assert [t.budget for t in trials] == [1, 2, 2]

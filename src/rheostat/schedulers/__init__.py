@@ -13,6 +13,7 @@ from rheostat.schedulers._base import (
     Resume,
     Scheduler,
     Start,
+    StartFrom,
 )
 from rheostat.schedulers._hyperband import Hyperband
 from rheostat.schedulers._pruners import MedianPruner, PercentilePruner, ThresholdPruner
@@ -29,6 +30,7 @@ __all__ = [
     "Resume",
     "Scheduler",
     "Start",
+    "StartFrom",
     "SuccessiveHalving",
     "ThresholdPruner",
 ]

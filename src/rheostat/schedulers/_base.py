@@ -12,12 +12,22 @@ decisions. It may be called from several threads at once.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from rheostat.distributions import ParamValue
 from rheostat.trial import History, TrialRecord
 
-__all__ = ["Action", "Decision", "FIFOScheduler", "Resume", "Scheduler", "Start"]
+__all__ = [
+    "Action",
+    "Decision",
+    "FIFOScheduler",
+    "Resume",
+    "Scheduler",
+    "Start",
+    "StartFrom",
+]
 
 
 class Decision(enum.Enum):
@@ -54,7 +64,22 @@ class Resume:
     budget: float | None = None
 
 
-Action: TypeAlias = Start | Resume
+@dataclass(frozen=True)
+class StartFrom:
+    """Start a new trial from trial ``parent``'s checkpoint with ``params`` (population-based
+    training: exploit a better trial, explore by perturbing its parameters).
+
+    The new trial's ``parent`` records the lineage; its ``trial.checkpoint.load()`` gives the
+    parent's last checkpoint until it saves its own. ``params`` must lie inside the
+    distributions the objective suggests.
+    """
+
+    parent: int
+    params: Mapping[str, ParamValue]
+    budget: float | None = None
+
+
+Action: TypeAlias = Start | Resume | StartFrom
 """What the scheduler wants run next."""
 
 

@@ -16,7 +16,7 @@ from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
-from rheostat.schedulers import Decision, Resume, Scheduler, Start
+from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom
 from rheostat.space import Space, check_param_name
 from rheostat.storage import (
     AttrSet,
@@ -195,6 +195,8 @@ class Study(StudyView):
             )
         elif max_number is not None and state.n_trials >= max_number:
             return None
+        elif isinstance(action, StartFrom):
+            trial, head = self._start_from(action, now)
         else:
             proposal = self.sampler.propose(history, space)
             number = state.n_trials
@@ -213,6 +215,35 @@ class Study(StudyView):
         self._live[trial.number] = trial
         self._heartbeater.poke()
         return trial
+
+    def _start_from(self, action: StartFrom, now: float) -> tuple[Trial, Event]:
+        """A new trial that starts from trial ``action.parent``'s checkpoint with new params."""
+        state = self._state
+        if not 0 <= action.parent < state.n_trials:
+            raise ValueError(
+                f"scheduler {self.scheduler!r} asked to start from trial {action.parent}, which "
+                f"does not exist in study {self._name!r}"
+            )
+        number = state.n_trials
+        params = dict(action.params)
+        head = TrialCreated(
+            number,
+            TrialState.RUNNING,
+            now,
+            worker_id=self._worker_id,
+            fixed_params=params,
+            budget=action.budget,
+            parent=action.parent,
+        )
+        trial = Trial(
+            self,
+            number,
+            fixed_params=params,
+            budget=action.budget,
+            seed=self.seed,
+            checkpoint_source=action.parent,
+        )
+        return trial, head
 
     def _resume(self, action: Resume, now: float) -> tuple[Trial, Event]:
         state = self._state
