@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import tempfile
 import time
@@ -29,7 +28,7 @@ from rheostat.storage import (
 )
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
-from rheostat.study._values import check_values
+from rheostat.study._values import outcome, parse_final_state
 from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -309,7 +308,7 @@ class Study(StudyView):
                 f"tell: got value={value!r} and values={values!r}; give value (one objective) "
                 "or values (one per objective), not both"
             )
-        new_state = self._parse_state(state)
+        new_state = parse_final_state(state)
         with self._lock:
             if number >= self._state.n_trials:
                 self._sync()
@@ -318,7 +317,12 @@ class Study(StudyView):
                     f"tell: study {self._name!r} has no trial {number} (it has "
                     f"{self._state.n_trials}); pass a trial that ask() returned"
                 )
-            vals, msg, new_state = self._outcome(number, value, values, new_state, message)
+            raw: Any = values if values is not None else value
+            vals, msg, new_state = outcome(
+                self._state.trial(number), raw, new_state, message, len(self._directions)
+            )
+            if new_state is TrialState.FAILED and msg is not None and message is None:
+                logger.warning("trial %d of study %r failed: %s", number, self._name, msg)
             current = self._state.trial(number)
             if current.state.is_finished():
                 if current.state is new_state and current.values == vals:
@@ -349,44 +353,6 @@ class Study(StudyView):
         if isinstance(trial, bool) or not isinstance(trial, int) or trial < 0:
             raise TypeError(f"tell: expected a Trial or a trial number, got {trial!r}")
         return trial
-
-    @staticmethod
-    def _parse_state(state: TrialState | str | None) -> TrialState:
-        if state is None:
-            return TrialState.COMPLETE
-        try:
-            parsed = TrialState(state.upper() if isinstance(state, str) else state)
-        except ValueError:
-            parsed = None
-        if parsed is None or not parsed.is_finished():
-            raise ValueError(
-                f"tell: state={state!r} is not a final state; use 'COMPLETE', 'PRUNED' or 'FAILED'"
-            )
-        return parsed
-
-    def _outcome(
-        self,
-        number: int,
-        value: float | None,
-        values: Sequence[float] | None,
-        state: TrialState,
-        message: str | None,
-    ) -> tuple[tuple[float, ...] | None, str | None, TrialState]:
-        raw: Any = values if values is not None else value
-        n = len(self._directions)
-        if state is TrialState.FAILED:
-            return None, message, state
-        if state is TrialState.PRUNED and raw is None:
-            last = self._state.trial(number)
-            if n == 1 and last.last_step is not None:
-                v = last.intermediate_values[last.last_step]
-                return ((v,) if math.isfinite(v) else None), message, state
-            return None, message, state
-        vals, reason = check_values(raw, n)
-        if reason is not None:
-            logger.warning("trial %d of study %r failed: %s", number, self._name, reason)
-            return None, reason, TrialState.FAILED
-        return vals, message, state
 
     # -- called by the live trial ----------------------------------------------------------------
 

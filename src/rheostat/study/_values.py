@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["check_values"]
+from rheostat.trial import TrialRecord, TrialState
+
+__all__ = ["check_values", "outcome", "parse_final_state"]
 
 
 def _one(value: object, index: int | None) -> tuple[float | None, str | None]:
@@ -55,3 +58,39 @@ def check_values(result: object, n_objectives: int) -> tuple[tuple[float, ...] |
             return None, reason
         out.append(v)
     return tuple(out), None  # type: ignore[arg-type]
+
+
+def parse_final_state(state: TrialState | str | None) -> TrialState:
+    """The final state ``tell`` was given (``COMPLETE`` by default), or a clear error."""
+    if state is None:
+        return TrialState.COMPLETE
+    try:
+        parsed = TrialState(state.upper() if isinstance(state, str) else state)
+    except ValueError:
+        parsed = None
+    if parsed is None or not parsed.is_finished():
+        raise ValueError(
+            f"tell: state={state!r} is not a final state; use 'COMPLETE', 'PRUNED' or 'FAILED'"
+        )
+    return parsed
+
+
+def outcome(
+    record: TrialRecord, raw: Any, state: TrialState, message: str | None, n_objectives: int
+) -> tuple[tuple[float, ...] | None, str | None, TrialState]:
+    """What finishing ``record`` with ``raw`` (a value or values) in ``state`` stores.
+
+    ``PRUNED`` without values keeps the last reported value; an invalid value turns the outcome
+    into ``FAILED`` with the reason as its message.
+    """
+    if state is TrialState.FAILED:
+        return None, message, state
+    if state is TrialState.PRUNED and raw is None:
+        if n_objectives == 1 and record.last_step is not None:
+            v = record.intermediate_values[record.last_step]
+            return ((v,) if math.isfinite(v) else None), message, state
+        return None, message, state
+    vals, reason = check_values(raw, n_objectives)
+    if reason is not None:
+        return None, reason, TrialState.FAILED
+    return vals, message, state
