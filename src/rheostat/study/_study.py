@@ -16,7 +16,7 @@ from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
 from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom
-from rheostat.space import Space, check_param_name
+from rheostat.space import Space
 from rheostat.storage import (
     AttrSet,
     Event,
@@ -26,9 +26,10 @@ from rheostat.storage import (
     TrialCreated,
     encode_event,
 )
+from rheostat.study._claims import claim_new, claim_resume, claim_start_from, claim_waiting
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
-from rheostat.study._values import outcome, parse_final_state
+from rheostat.study._values import check_enqueued_params, outcome, parse_final_state
 from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -175,103 +176,23 @@ class Study(StudyView):
         history = state.history()
         action = self.scheduler.next_action(history) if not state.waiting else Start()
         if isinstance(action, Resume):
-            trial, head = self._resume(action, now)
+            trial, head = claim_resume(self, action, now)
         elif not allow_new:
             return None
         elif state.waiting:
-            number = next(iter(state.waiting))
-            record = state.trial(number)
-            fixed = dict(record.system_attrs.get("fixed_params") or {})
-            head = StateChanged(number, TrialState.RUNNING, now, worker_id=self._worker_id)
-            proposal = dict(record.system_attrs.get("proposal") or {})  # kept by a retry
-            trial = Trial(
-                self,
-                number,
-                fixed_params=fixed,
-                proposal=proposal,
-                budget=record.budget,
-                seed=self.seed,
-            )
+            trial, head = claim_waiting(self, now)
         elif max_number is not None and state.n_trials >= max_number:
             return None
         elif isinstance(action, StartFrom):
-            trial, head = self._start_from(action, now)
+            trial, head = claim_start_from(self, action, now)
         else:
-            proposal = self.sampler.propose(history, space)
-            number = state.n_trials
-            head = TrialCreated(
-                number,
-                TrialState.RUNNING,
-                now,
-                worker_id=self._worker_id,
-                proposal=proposal or None,
-                budget=action.budget,
-            )
-            trial = Trial(self, number, proposal=proposal, budget=action.budget, seed=self.seed)
+            trial, head = claim_new(self, history, space, action, now)
         for name, dist in (space or {}).items():
             trial.suggest(name, dist)
         self._write([head, *trial._take_pending()], conditional=True)
         self._live[trial.number] = trial
         self._heartbeater.poke()
         return trial
-
-    def _start_from(self, action: StartFrom, now: float) -> tuple[Trial, Event]:
-        """A new trial that starts from trial ``action.parent``'s checkpoint with new params."""
-        state = self._state
-        if not 0 <= action.parent < state.n_trials:
-            raise ValueError(
-                f"scheduler {self.scheduler!r} asked to start from trial {action.parent}, which "
-                f"does not exist in study {self._name!r}"
-            )
-        number = state.n_trials
-        params = dict(action.params)
-        head = TrialCreated(
-            number,
-            TrialState.RUNNING,
-            now,
-            worker_id=self._worker_id,
-            fixed_params=params,
-            budget=action.budget,
-            parent=action.parent,
-        )
-        trial = Trial(
-            self,
-            number,
-            fixed_params=params,
-            budget=action.budget,
-            seed=self.seed,
-            checkpoint_source=action.parent,
-        )
-        return trial, head
-
-    def _resume(self, action: Resume, now: float) -> tuple[Trial, Event]:
-        state = self._state
-        if not 0 <= action.number < state.n_trials:
-            raise ValueError(
-                f"scheduler {self.scheduler!r} asked to resume trial {action.number}, which "
-                f"does not exist in study {self._name!r}"
-            )
-        record = state.trial(action.number)
-        if record.state is not TrialState.PAUSED:
-            raise ValueError(
-                f"scheduler {self.scheduler!r} asked to resume trial {action.number}, which is "
-                f"{record.state}, not PAUSED"
-            )
-        budget = action.budget if action.budget is not None else record.budget
-        head = StateChanged(
-            action.number, TrialState.RUNNING, now, worker_id=self._worker_id, budget=budget
-        )
-        trial = Trial(
-            self,
-            action.number,
-            params=record.params,
-            distributions=record.distributions,
-            intermediate_values=record.intermediate_values,
-            budget=budget,
-            seed=self.seed,
-            checkpoint_source=action.number,
-        )
-        return trial, head
 
     def _pause(self, trial: Trial) -> TrialRecord:
         """Record ``trial`` as ``PAUSED`` (the study loop does this on a ``PAUSE`` decision)."""
@@ -398,25 +319,7 @@ class Study(StudyView):
         Parameters the objective suggests take these values; any others are sampled. Returns the
         trial's number.
         """
-        if not isinstance(params, Mapping):
-            raise TypeError(
-                f"enqueue_trial: params must be a dict of name -> value, got {params!r}"
-            )
-        fixed: dict[str, ParamValue] = {}
-        for name, value in params.items():
-            check_param_name(name)
-            if value is not None and not isinstance(value, (bool, int, float, str)):
-                raise TypeError(
-                    f"enqueue_trial: parameter {name!r} has value {value!r} of type "
-                    f"{type(value).__name__}; use None, bool, int, float or str"
-                )
-            known = self._state.distributions.get(name)
-            if known is not None and not known.contains(value):
-                raise ValueError(
-                    f"enqueue_trial: parameter {name!r} = {value!r} is not in {known!r}, the "
-                    "distribution earlier trials used; change the value"
-                )
-            fixed[name] = value
+        fixed = check_enqueued_params(params, self._state.distributions)
         attrs = dict(user_attrs or {})
         with self._lock:
             for _ in range(_MAX_CLAIMS):

@@ -1,15 +1,17 @@
-"""Check what an objective returned, or what ``tell`` was given."""
+"""Check what an objective returned, and what ``tell`` and ``enqueue_trial`` were given."""
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rheostat.distributions import Distribution, ParamValue
+from rheostat.space import check_param_name
 from rheostat.trial import TrialRecord, TrialState
 
-__all__ = ["check_values", "outcome", "parse_final_state"]
+__all__ = ["check_enqueued_params", "check_values", "outcome", "parse_final_state"]
 
 
 def _one(value: object, index: int | None) -> tuple[float | None, str | None]:
@@ -94,3 +96,28 @@ def outcome(
     if reason is not None:
         return None, reason, TrialState.FAILED
     return vals, message, state
+
+
+def check_enqueued_params(
+    params: object, known: Mapping[str, Distribution]
+) -> dict[str, ParamValue]:
+    """The configuration ``enqueue_trial`` was given, checked against the study's known
+    distributions (``known``), or a clear error naming the parameter, the value and the fix."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"enqueue_trial: params must be a dict of name -> value, got {params!r}")
+    fixed: dict[str, ParamValue] = {}
+    for name, value in params.items():
+        check_param_name(name)
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise TypeError(
+                f"enqueue_trial: parameter {name!r} has value {value!r} of type "
+                f"{type(value).__name__}; use None, bool, int, float or str"
+            )
+        dist = known.get(name)
+        if dist is not None and not dist.contains(value):
+            raise ValueError(
+                f"enqueue_trial: parameter {name!r} = {value!r} is not in {dist!r}, the "
+                "distribution earlier trials used; change the value"
+            )
+        fixed[name] = value
+    return fixed

@@ -1,0 +1,116 @@
+"""What ``ask`` claims: the next waiting trial, a new one, a resumed one, or one started from a
+parent's checkpoint. Each function builds the live trial and the event that claims it; the
+study appends that event conditionally, so a claim happens once however many workers race."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rheostat.schedulers import Resume, Start, StartFrom
+from rheostat.space import Space
+from rheostat.storage import Event, StateChanged, TrialCreated
+from rheostat.study._trial import Trial
+from rheostat.trial import History, TrialState
+
+if TYPE_CHECKING:
+    from rheostat.study._study import Study
+
+__all__ = ["claim_new", "claim_resume", "claim_start_from", "claim_waiting"]
+
+
+def claim_waiting(study: Study, now: float) -> tuple[Trial, Event]:
+    """The oldest WAITING trial (an enqueued configuration or a retry)."""
+    state = study._state
+    number = next(iter(state.waiting))
+    record = state.trial(number)
+    fixed = dict(record.system_attrs.get("fixed_params") or {})
+    proposal = dict(record.system_attrs.get("proposal") or {})  # kept by a retry
+    head = StateChanged(number, TrialState.RUNNING, now, worker_id=study._worker_id)
+    trial = Trial(
+        study,
+        number,
+        fixed_params=fixed,
+        proposal=proposal,
+        budget=record.budget,
+        seed=study.seed,
+    )
+    return trial, head
+
+
+def claim_new(
+    study: Study, history: History, space: Space | None, action: Start, now: float
+) -> tuple[Trial, Event]:
+    """A new trial with the sampler's joint proposal."""
+    proposal = study.sampler.propose(history, space)
+    number = study._state.n_trials
+    head = TrialCreated(
+        number,
+        TrialState.RUNNING,
+        now,
+        worker_id=study._worker_id,
+        proposal=proposal or None,
+        budget=action.budget,
+    )
+    trial = Trial(study, number, proposal=proposal, budget=action.budget, seed=study.seed)
+    return trial, head
+
+
+def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial, Event]:
+    """A new trial that starts from trial ``action.parent``'s checkpoint with new params."""
+    state = study._state
+    if not 0 <= action.parent < state.n_trials:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to start from trial {action.parent}, which "
+            f"does not exist in study {study.study_name!r}"
+        )
+    number = state.n_trials
+    params = dict(action.params)
+    head = TrialCreated(
+        number,
+        TrialState.RUNNING,
+        now,
+        worker_id=study._worker_id,
+        fixed_params=params,
+        budget=action.budget,
+        parent=action.parent,
+    )
+    trial = Trial(
+        study,
+        number,
+        fixed_params=params,
+        budget=action.budget,
+        seed=study.seed,
+        checkpoint_source=action.parent,
+    )
+    return trial, head
+
+
+def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event]:
+    """The PAUSED trial ``action.number``, run again with its (larger) budget."""
+    state = study._state
+    if not 0 <= action.number < state.n_trials:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to resume trial {action.number}, which "
+            f"does not exist in study {study.study_name!r}"
+        )
+    record = state.trial(action.number)
+    if record.state is not TrialState.PAUSED:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to resume trial {action.number}, which is "
+            f"{record.state}, not PAUSED"
+        )
+    budget = action.budget if action.budget is not None else record.budget
+    head = StateChanged(
+        action.number, TrialState.RUNNING, now, worker_id=study._worker_id, budget=budget
+    )
+    trial = Trial(
+        study,
+        action.number,
+        params=record.params,
+        distributions=record.distributions,
+        intermediate_values=record.intermediate_values,
+        budget=budget,
+        seed=study.seed,
+        checkpoint_source=action.number,
+    )
+    return trial, head
