@@ -17,6 +17,7 @@ PUBLIC_PACKAGES = [
     "rheostat",
     "rheostat.analysis",
     "rheostat.execution",
+    "rheostat.integrations.sklearn",
     "rheostat.samplers",
     "rheostat.schedulers",
     "rheostat.storage",

@@ -7,6 +7,9 @@
     ├── DuplicatedStudyError        fix input: pass load_if_exists=True or another name
     ├── StorageConflictError        retry: another writer appended since this one read
     ├── GridExhaustedError          abandon: every grid point has been taken
+    ├── HoldoutError                fix the workflow: the held-out test set is misused
+    │   ├── HoldoutLockedError      call study.finish_tuning() before scoring the holdout
+    │   └── HoldoutMismatchError    the data differs from the holdout the study registered
     └── TrialPruned                 control flow raised by an objective, not an error
 
 Invalid arguments raise the built-in ``ValueError`` or ``TypeError`` with a message that names the
@@ -18,6 +21,9 @@ from __future__ import annotations
 __all__ = [
     "DuplicatedStudyError",
     "GridExhaustedError",
+    "HoldoutError",
+    "HoldoutLockedError",
+    "HoldoutMismatchError",
     "RheostatError",
     "StorageConflictError",
     "StudyNotFoundError",
@@ -46,6 +52,20 @@ class StorageConflictError(RheostatError):
 
 class GridExhaustedError(RheostatError):
     """Every point of the grid has been taken by a trial; there is nothing left to run."""
+
+
+class HoldoutError(RheostatError):
+    """The held-out test set of a study (``study.register_holdout``) is being misused."""
+
+
+class HoldoutLockedError(HoldoutError):
+    """The holdout was scored before tuning was declared finished. Call
+    ``study.finish_tuning()`` once the final configuration is chosen, then score it."""
+
+
+class HoldoutMismatchError(HoldoutError):
+    """Data given as the holdout differs (by fingerprint) from the one the study registered.
+    A study has one held-out test set; pass the same data, or use a new study."""
 
 
 class TrialPruned(RheostatError):  # noqa: N818 - the name users of Optuna know

@@ -320,6 +320,24 @@ def unused_momentum(seed: int) -> tuple[rheostat.Study, int | None]:
     return study, None
 
 
+def holdout_peeked(seed: int) -> tuple[rheostat.Study, int | None]:
+    """The test set is scored after a first search, then tuning goes on (and it is scored
+    again): the final test score has steered the search."""
+    study = _study(seed)
+    holdout = study.register_holdout([[0.1], [0.2], [0.3]], [0, 1, 0])
+
+    def objective(t: rheostat.Trial) -> float:
+        lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return (math.log10(lr) + 2.5) ** 2
+
+    study.optimize(objective, n_trials=30)
+    study.finish_tuning()
+    holdout.score(lambda x, y: 0.81)
+    study.optimize(objective, n_trials=10)
+    holdout.score(lambda x, y: 0.84)
+    return study, None
+
+
 PLANTED: dict[str, tuple[str, Build]] = {
     "edge_linear": ("edge-of-range", edge_linear),
     "edge_log": ("edge-of-range", edge_log),
@@ -341,6 +359,7 @@ PLANTED: dict[str, tuple[str, Build]] = {
     "slow_curves": ("slow-convergence", slow_curves),
     "underfitting_curves": ("underfitting", underfitting_curves),
     "unused_momentum": ("unimportant-parameter", unused_momentum),
+    "holdout_peeked": ("holdout-peeked", holdout_peeked),
 }
 
 
@@ -473,6 +492,22 @@ def nuisance_params(seed: int) -> tuple[rheostat.Study, int | None]:
     return study, None
 
 
+def holdout_scored_once(seed: int) -> tuple[rheostat.Study, int | None]:
+    """Tune, finish tuning, then score the held-out test set once: the honest workflow."""
+    study = _study(seed)
+    holdout = study.register_holdout([[0.1], [0.2], [0.3]], [0, 1, 0])
+
+    def objective(t: rheostat.Trial) -> float:
+        x = t.suggest_float("x", -2.0, 2.0)
+        lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return x**2 + (math.log10(lr) + 2.5) ** 2
+
+    study.optimize(objective, n_trials=40)
+    study.finish_tuning()
+    holdout.score(lambda x, y: 0.8)
+    return study, None
+
+
 HEALTHY: dict[str, Build] = {
     "quadratic_2d": quadratic_2d,
     "log_lr_and_optimizer": log_lr_and_optimizer,
@@ -482,4 +517,5 @@ HEALTHY: dict[str, Build] = {
     "baseline_beaten_with_repeats": baseline_beaten_with_repeats,
     "two_objectives": two_objectives,
     "nuisance_params": nuisance_params,
+    "holdout_scored_once": holdout_scored_once,
 }

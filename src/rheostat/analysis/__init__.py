@@ -10,6 +10,10 @@
 - ``importance(trials, directions)``: fANOVA on a random forest (``rheostat[sklearn]``).
 - ``top_configurations`` and ``summarize_validation``: final validation's pure half
   (``study.validate_top`` runs the trials), giving ``ValidationResult`` s.
+- ``refine_space(trials, directions, top_k=..., margin=...)``: a narrowed space around the best
+  configurations (explore, refine, validate; ``study.refine_space`` runs it on a study).
+- ``HOLDOUT_ATTR``, ``HOLDOUT_SCORES_ATTR``, ``TUNING_FINISHED_ATTR``: the study attributes a
+  held-out test set leaves (``study.register_holdout``); the doctor's ``holdout-peeked`` reads them.
 
 This package imports only distributions, spaces and records (and the standard library).
 """
@@ -17,8 +21,14 @@ This package imports only distributions, spaces and records (and the standard li
 from rheostat.analysis._curves import CURVE_CODES, TRAIN_CURVE_ATTR, diagnose_curves
 from rheostat.analysis._doctor import CHECKS, doctor
 from rheostat.analysis._findings import Finding, Severity
+from rheostat.analysis._holdout_check import (
+    HOLDOUT_ATTR,
+    HOLDOUT_SCORES_ATTR,
+    TUNING_FINISHED_ATTR,
+)
 from rheostat.analysis._importance import Importance, importance
 from rheostat.analysis._planner import Plan, plan
+from rheostat.analysis._refine import refine_space
 from rheostat.analysis._stopping import (
     STOP_REASON_ATTR,
     ImprovementBelow,
@@ -40,6 +50,8 @@ __all__ = [
     "CHECKS",
     "CURVE_CODES",
     "Finding",
+    "HOLDOUT_ATTR",
+    "HOLDOUT_SCORES_ATTR",
     "Importance",
     "ImprovementBelow",
     "NoImprovement",
@@ -49,6 +61,7 @@ __all__ = [
     "StoppableStudy",
     "StoppingRule",
     "TRAIN_CURVE_ATTR",
+    "TUNING_FINISHED_ATTR",
     "TrialBudget",
     "VALIDATION_OF_ATTR",
     "VALIDATION_SEED_ATTR",
@@ -58,6 +71,7 @@ __all__ = [
     "importance",
     "is_validation",
     "plan",
+    "refine_space",
     "summarize_validation",
     "top_configurations",
 ]

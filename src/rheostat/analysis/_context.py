@@ -83,6 +83,7 @@ class Context:
     sampler_info: Mapping[str, Any]
     baseline_numbers: frozenset[int]
     trial_budget: int | None
+    study_attrs: Mapping[str, Any] = field(default_factory=dict)
     complete: tuple[TrialRecord, ...] = field(init=False)
     distributions: Mapping[str, Distribution] = field(init=False)
     best: TrialRecord | None = field(init=False)

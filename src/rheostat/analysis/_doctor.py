@@ -20,6 +20,7 @@ from rheostat.analysis._context import Context
 from rheostat.analysis._curve_checks import curve_check
 from rheostat.analysis._divergence import check_divergent_trials
 from rheostat.analysis._findings import Finding
+from rheostat.analysis._holdout_check import check_holdout_peeked
 from rheostat.analysis._importance_check import check_unimportant_parameter
 from rheostat.analysis._result_checks import (
     check_baseline_wins,
@@ -59,6 +60,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("unstable-training", curve_check("unstable-training")),
     ("slow-convergence", curve_check("slow-convergence")),
     ("unimportant-parameter", check_unimportant_parameter),
+    ("holdout-peeked", check_holdout_peeked),
 )
 """Every check, by the code it reports, in the order findings of equal severity are listed."""
 
@@ -70,6 +72,7 @@ def doctor(
     sampler_info: Mapping[str, Any] | None = None,
     baseline_numbers: Iterable[int] | None = None,
     trial_budget: int | None = None,
+    study_attrs: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
     """Check a study's trials against a tuning checklist; return the findings, most severe first.
 
@@ -77,9 +80,11 @@ def doctor(
     objective). ``sampler_info`` is ``sampler.dump()`` (it tells a grid from other samplers).
     ``baseline_numbers`` are the trials that ran the baseline configuration; by default the first
     trial enqueued with ``enqueue_trial``. ``trial_budget`` is the number of trials the user means
-    to run, when known. The checks and their thresholds are listed in ``CHECKS``; each is
-    documented in ``rheostat.analysis._space_checks``, ``_result_checks``, ``_divergence``,
-    ``_curves`` (learning curves of the best trials) and ``_importance_check``.
+    to run, when known. ``study_attrs`` are the study's system attributes (the held-out test
+    set's record, for ``holdout-peeked``). The checks and their thresholds are listed in
+    ``CHECKS``; each is documented in ``rheostat.analysis._space_checks``, ``_result_checks``,
+    ``_divergence``, ``_curves`` (learning curves of the best trials), ``_importance_check`` and
+    ``_holdout_check``.
     Validation re-runs (``study.validate_top``) are never taken for the baseline.
     Value-based checks that need one best trial (edge of range, baseline, single seed,
     diminishing returns) are skipped for multi-objective studies.
@@ -106,7 +111,9 @@ def doctor(
         baseline = frozenset(() if first is None else (first,))
     else:
         baseline = frozenset(baseline_numbers)
-    ctx = Context(records, dirs, dict(sampler_info or {}), baseline, trial_budget)
+    ctx = Context(
+        records, dirs, dict(sampler_info or {}), baseline, trial_budget, dict(study_attrs or {})
+    )
     order = {code: i for i, (code, _) in enumerate(CHECKS)}
     findings = [f for _, check in CHECKS for f in check(ctx)]
     return sorted(findings, key=lambda f: (f.severity.rank, order.get(f.code, len(order))))

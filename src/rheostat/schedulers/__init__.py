@@ -3,7 +3,9 @@
 ``MedianPruner``, ``PercentilePruner`` and ``ThresholdPruner`` stop bad trials early;
 ``FIFOScheduler`` (the default) runs every trial to the end. ``SuccessiveHalving``, ``ASHA``
 and ``Hyperband`` stop trials at rungs of growing budget; ``ASHA(mode="promote")`` pauses them
-at rungs and resumes the promoted ones from their checkpoints. ``Scheduler`` is the base class.
+at rungs and resumes the promoted ones from their checkpoints. ``BOHB`` is Hyperband paired with
+``rheostat.samplers.BOHBSampler``. ``PBT`` replaces the worst trials of a population with
+perturbed copies of the best. ``Scheduler`` is the base class.
 """
 
 from rheostat.schedulers._base import (
@@ -15,17 +17,21 @@ from rheostat.schedulers._base import (
     Start,
     StartFrom,
 )
+from rheostat.schedulers._bohb import BOHB
 from rheostat.schedulers._hyperband import Hyperband
+from rheostat.schedulers._pbt import PBT
 from rheostat.schedulers._pruners import MedianPruner, PercentilePruner, ThresholdPruner
 from rheostat.schedulers._successive_halving import ASHA, SuccessiveHalving
 
 __all__ = [
     "ASHA",
     "Action",
+    "BOHB",
     "Decision",
     "FIFOScheduler",
     "Hyperband",
     "MedianPruner",
+    "PBT",
     "PercentilePruner",
     "Resume",
     "Scheduler",

@@ -36,6 +36,7 @@ from rheostat.trial import Direction, History, TrialRecord, TrialState
 if TYPE_CHECKING:
     from rheostat.analysis import ValidationResult
     from rheostat.execution import Executor
+    from rheostat.study._holdout import Holdout
 
 __all__ = ["Study"]
 
@@ -401,6 +402,24 @@ class Study(StudyView):
     def stop(self) -> None:
         """Ask a running ``optimize`` to start no new trial; running ones finish."""
         self._stop_requested = True
+
+    def register_holdout(self, X: Any, y: Any = None) -> Holdout:  # noqa: N803
+        """Register the held-out test set ``(X, y)``: a fingerprint (SHA-256) of the data is
+        stored with the study, never the data. The returned ``Holdout``'s ``score(fn)`` raises
+        ``HoldoutLockedError`` until ``finish_tuning()``; every scoring is recorded and the
+        doctor reports ``holdout-peeked`` for a second one, or for trials run after one.
+        Registering the same data again (e.g. in another process) returns a new handle; other
+        data raises ``HoldoutMismatchError``."""
+        from rheostat.study._holdout import register_holdout
+
+        return register_holdout(self, X, y)
+
+    def finish_tuning(self) -> None:
+        """Declare tuning finished (recorded in storage, so every process sees it): from now
+        on the held-out test set may be scored. Calling it again changes nothing."""
+        from rheostat.study._holdout import finish_tuning
+
+        finish_tuning(self)
 
     def validate_top(
         self,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from rheostat.analysis import Finding
+    from rheostat.space import Space
 
 __all__ = ["StudyView"]
 
@@ -170,7 +171,13 @@ class StudyView:
         from rheostat.analysis import doctor
 
         trials, info = self.trials, self._sampler_info()
-        return doctor(trials, self._directions, sampler_info=info, trial_budget=trial_budget)
+        return doctor(
+            trials,
+            self._directions,
+            sampler_info=info,
+            trial_budget=trial_budget,
+            study_attrs=self.system_attrs,
+        )
 
     def importance(self, *, n_trees: int = 64, seed: int = 0) -> dict[str | tuple[str, str], float]:
         """Each parameter's (and pair's) share of the objective's variance: fANOVA on a random
@@ -178,6 +185,16 @@ class StudyView:
         from rheostat.analysis import importance
 
         return importance(self.trials, self._directions, n_trees=n_trees, seed=seed)
+
+    def refine_space(self, *, top_k: int = 10, margin: float = 0.1) -> Space:
+        """The refine phase of explore -> refine -> validate: a narrowed space around the
+        ``top_k`` best distinct configurations, each numeric range widened by ``margin`` of the
+        original range in the parameter's own scale (log for log parameters) and kept inside
+        the original bounds; categoricals keep the choices seen among the top. Run a new study
+        on it, then ``validate_top``. See ``rheostat.analysis.refine_space``."""
+        from rheostat.analysis import refine_space
+
+        return refine_space(self.trials, self.direction, top_k=top_k, margin=margin)
 
     def _sampler_info(self) -> dict[str, Any] | None:
         return self._state.system_attrs.get("sampler")

@@ -14,11 +14,12 @@ Two kinds of run feed the scheduler the same replayed learning curves (``learnin
 ``History`` by hand at each report, so it is deterministic and takes milliseconds; real in-memory
 studies check the decisions end to end, in one thread and in four.
 
-The suite checks that every decision is a ``Decision`` and every action a ``Start`` or a
-``Resume``, for odd values too (NaN, infinities); that no trial is stopped before the warm-up
-(when the subclass sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``)
-stops the bad curves and one that does not never stops anything; that a pruned trial keeps its
-last reported value; that four worker threads leave every trial in a final state (or
+The suite checks that every decision is a ``Decision`` and every action a ``Start``, a
+``Resume`` or a ``StartFrom`` (whose parameters lie inside the parent's distributions), for
+odd values too (NaN, infinities); that no trial is stopped before the warm-up (when the
+subclass sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``) stops the
+bad curves and one that does not never stops anything; that a pruned trial keeps its last
+reported value; that four worker threads leave every trial in a final state (or
 ``PAUSED``); that, on four simulated workers, no trial is promoted twice (only a ``PAUSED``
 trial is resumed, each time with a larger budget), no paused trial is lost (each one is resumed
 or still ``PAUSED`` at the end) and no budget exceeds the scheduler's ``max_resource``; and
@@ -39,9 +40,9 @@ from typing import ClassVar
 
 import pytest
 
-from rheostat.distributions import Float
+from rheostat.distributions import Float, ParamValue
 from rheostat.exceptions import TrialPruned
-from rheostat.schedulers import Action, Decision, Resume, Scheduler, Start
+from rheostat.schedulers import Action, Decision, Resume, Scheduler, Start, StartFrom
 from rheostat.study import Trial, create_study
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -82,12 +83,14 @@ class _SimTrial:
     start: float = 0.0
     end: float | None = None
     budget: float | None = None
+    parent: int | None = None
+    params: dict[str, ParamValue] | None = None
 
     def record(self) -> TrialRecord:
         return TrialRecord(
             number=self.number,
             state=self.state,
-            params={"x": (self.number % 10) / 10},
+            params=self.params or {"x": (self.number % 10) / 10},
             distributions={"x": Float(0.0, 1.0)},
             values=self.values,
             intermediate_values=dict(self.intermediate),
@@ -95,6 +98,7 @@ class _SimTrial:
             datetime_complete=self.end,
             worker_id="simulated",
             budget=self.budget,
+            parent=self.parent,
         )
 
 
@@ -125,7 +129,10 @@ def simulate(
     step after its last report, with the new budget) as the scheduler's ``next_action`` says;
     once every trial was started it asks only while some trial is ``PAUSED``. A resumed trial
     whose curve has no step left completes. Fails if a decision is not a ``Decision``, an
-    action not a ``Start`` or ``Resume``, or a resumed trial not ``PAUSED``.
+    action not a ``Start``, ``Resume`` or ``StartFrom``, or a resumed trial not ``PAUSED``. A
+    ``StartFrom`` starts a new trial (when fewer than ``len(curves)`` were started) that records
+    its ``parent`` and ``params`` and reports its own curve from the step after the parent's
+    last report, as if it had loaded the parent's checkpoint.
     """
     trials: list[_SimTrial] = []
     queue: list[tuple[float, int, int]] = []  # (time, trial number, step)
@@ -160,16 +167,32 @@ def simulate(
         else:
             return  # every trial was started and none is paused
 
-        assert isinstance(action, Start), f"next_action returned {action!r}, not a Start"
+        assert isinstance(action, (Start, StartFrom)), (
+            f"next_action returned {action!r}, not a Start, Resume or StartFrom"
+        )
         if len(trials) >= len(curves):
             return
         number = len(trials)
         step_time = 1.0 + (number % 4) / 4
-        trials.append(
-            _SimTrial(number, list(curves[number]), step_time, start=now, budget=action.budget)
-        )
-        if trials[number].curve:
-            heapq.heappush(queue, (now + step_time, number, 0))
+        trial = _SimTrial(number, list(curves[number]), step_time, start=now, budget=action.budget)
+        first = 0
+        if isinstance(action, StartFrom):
+            assert 0 <= action.parent < number, f"StartFrom names trial {action.parent}"
+            parent = trials[action.parent]
+            x = Float(0.0, 1.0)
+            assert set(action.params) == {"x"} and x.contains(action.params["x"]), (
+                f"StartFrom params {dict(action.params)} are not inside {{'x': {x!r}}}"
+            )
+            trial.parent, trial.params = action.parent, dict(action.params)
+            # The child continues from the parent's checkpoint: it reports its own curve from
+            # the step after the parent's last report.
+            # A curve shorter than that leaves nothing to run: the child completes unreported.
+            first = max(parent.intermediate) + 1 if parent.intermediate else 0
+        trials.append(trial)
+        if first < len(trial.curve):
+            heapq.heappush(queue, (now + step_time, number, first))
+        elif first > 0:
+            trial.state, trial.end = TrialState.COMPLETE, now
 
     for _ in range(n_workers):
         start_next(0.0)
@@ -222,8 +245,8 @@ class _Checked(Scheduler):
 
     def next_action(self, history: History) -> Action:
         action = self.inner.next_action(history)
-        assert isinstance(action, (Start, Resume)), (
-            f"next_action returned {action!r}, not a Start or a Resume"
+        assert isinstance(action, (Start, Resume, StartFrom)), (
+            f"next_action returned {action!r}, not a Start, Resume or StartFrom"
         )
         return action
 

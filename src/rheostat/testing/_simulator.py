@@ -33,8 +33,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rheostat.distributions import Int
-from rheostat.schedulers import Decision, Resume, Scheduler, Start
+from rheostat.distributions import Int, ParamValue
+from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["SimulationResult", "simulate_study"]
@@ -87,6 +87,8 @@ class _Run:
     intermediate: dict[int, float] = field(default_factory=dict)
     values: tuple[float, ...] | None = None
     end: float | None = None
+    parent: int | None = None
+    params: dict[str, ParamValue] | None = None
 
 
 def simulate_study(
@@ -115,12 +117,16 @@ def simulate_study(
     (while fewer than ``n_trials`` were started), ``Resume(number, budget)`` resumes that
     ``PAUSED`` trial with the new budget, continuing its curve at the step after its last
     report (its number, start time and reports are kept). Resumes do not count in
-    ``n_trials``. Once every trial was started, a free worker asks only while some trial is
-    ``PAUSED``; one that gets nothing to resume waits, and every waiting worker asks again
-    after the next pause or end. A finished trial's value is its last report. ``TypeError``
-    when the scheduler returns something that is not a ``Decision``, ``Start`` or ``Resume``;
-    ``ValueError`` for a budget that is not positive, a trial with no step to run, or a resume
-    of a trial that is not ``PAUSED``.
+    ``n_trials``. ``StartFrom(parent, params, budget)`` starts the next trial ``k`` as if from
+    the parent's checkpoint: it replays configuration ``k`` from the step after the parent's
+    last report and records ``parent`` and ``params`` (``config`` set to ``k``); replayed curves do
+    not depend on the weights copied, so this models exploitation only roughly. Once every
+    trial was started, a free worker asks only while some trial is ``PAUSED``; one that gets
+    nothing to resume waits, and every waiting worker asks again after the next pause or end. A
+    finished trial's value is its last report. ``TypeError`` when the scheduler returns
+    something that is not a ``Decision``, ``Start``, ``Resume`` or ``StartFrom``; ``ValueError``
+    for a budget that is not positive, a trial with no step to run, or a resume of a trial that
+    is not ``PAUSED``.
     """
     direction = Direction.parse(direction)
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
@@ -164,7 +170,7 @@ def simulate_study(
         return TrialRecord(
             number=run.number,
             state=run.state,
-            params={"config": run.number},
+            params=run.params or {"config": run.number},
             distributions=config_dist,
             values=run.values,
             intermediate_values=run.intermediate,
@@ -172,6 +178,7 @@ def simulate_study(
             datetime_complete=run.end,
             worker_id=f"simulated-{run.worker}",
             budget=run.budget,
+            parent=run.parent,
         )
 
     def history() -> History:
@@ -191,8 +198,10 @@ def simulate_study(
         if number >= n_trials and not any(r.state is TrialState.PAUSED for r in runs):
             return False
         action = scheduler.next_action(history())
-        if not isinstance(action, (Start, Resume)):
-            raise TypeError(f"next_action returned {action!r}, not a Start or a Resume")
+        if not isinstance(action, (Start, Resume, StartFrom)):
+            raise TypeError(
+                f"next_action returned {action!r}, not a Start or a Resume (or a StartFrom)"
+            )
         if action.budget is not None and not action.budget > 0:
             raise ValueError(f"next_action returned a budget of {action.budget!r}; need > 0")
         if isinstance(action, Resume):
@@ -200,16 +209,25 @@ def simulate_study(
             return True
         if number >= n_trials:
             return False
+        first = 0
+        if isinstance(action, StartFrom):
+            if not 0 <= action.parent < number:
+                raise ValueError(f"next_action asked to start from trial {action.parent}")
+            parent = runs[action.parent]
+            first = max(parent.intermediate) + 1 if parent.intermediate else 0
         limits = steps_for(number, action.budget)
-        if not limits or min(limits) < 1:
+        if not limits or min(limits) <= first:
             raise ValueError(
-                f"simulate_study: trial {number} has no step to run (curve length, budget and "
-                f"max_steps give {limits}); give max_steps with a curve function"
+                f"simulate_study: trial {number} has no step to run from step {first} (curve "
+                f"length, budget and max_steps give {limits}); give max_steps with a curve "
+                "function"
             )
         run = _Run(number, min(limits), now, worker, action.budget)
+        if isinstance(action, StartFrom):
+            run.parent, run.params = action.parent, {**action.params, "config": number}
         runs.append(run)
         records.append(record(run))
-        heapq.heappush(queue, (now + seconds(number, 0), number, 0))
+        heapq.heappush(queue, (now + seconds(number, first), number, first))
         return True
 
     def resume(now: float, worker: int, action: Resume) -> None:
