@@ -18,6 +18,7 @@ from rheostat.storage._events import (
 )
 from rheostat.storage._memory import InMemoryStorage
 from rheostat.storage._state import StudyState
+from rheostat.storage._trials import TrialSummary
 from rheostat.storage._url import open_storage
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "StudyInfo",
     "StudyState",
     "TrialCreated",
+    "TrialSummary",
     "decode_event",
     "encode_event",
     "open_storage",

@@ -17,7 +17,7 @@ and the append retried, or reported as a conflict when it was conditional.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -91,8 +91,18 @@ class DBAPIPath:
         cur.execute(self._sql_last, (study_id,))
         return study_id, int(cur.fetchone()[0])
 
-    def append(self, study: str, payloads: Sequence[str], expect_seq: int | None) -> int:
-        """Append ``payloads`` after the study's last event; return the new last sequence."""
+    def append(
+        self,
+        study: str,
+        payloads: Sequence[str],
+        expect_seq: int | None,
+        also: Callable[[Any, int, int], None] | None = None,
+    ) -> int:
+        """Append ``payloads`` after the study's last event; return the new last sequence.
+
+        ``also(cursor, study_id, last)`` runs in the same transaction, after the insert, with
+        the sequence number before it (it keeps the trials table up to date); what it raises
+        aborts the append. With no payloads it still runs, under the study's write lock."""
         for _ in range(_MAX_RETRIES):
             conn = self._conn()
             cur = conn.cursor()
@@ -108,6 +118,8 @@ class DBAPIPath:
                         self._sql_insert,
                         [(study_id, last + i + 1, p) for i, p in enumerate(payloads)],
                     )
+                if also is not None:
+                    also(cur, study_id, last)
                 self._commit(conn, cur)
                 return last + len(payloads)
             except StudyNotFoundError:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,19 +106,20 @@ def create_study(
     name = _check_name(study_name)
     backend = open_storage(storage)
     created = True
-    try:
-        backend.create_study(name, dirs)
-    except DuplicatedStudyError:
-        if not load_if_exists:
-            raise
-        created = False
-        stored = backend.get_study(name).directions
-        if stored != dirs:
-            raise ValueError(
-                f"create_study: study {name!r} exists with directions "
-                f"{[d.value for d in stored]}, not {[d.value for d in dirs]}; pass the same "
-                "directions or another study_name"
-            ) from None
+    with _closed_on_error(backend, storage):
+        try:
+            backend.create_study(name, dirs)
+        except DuplicatedStudyError:
+            if not load_if_exists:
+                raise
+            created = False
+            stored = backend.get_study(name).directions
+            if stored != dirs:
+                raise ValueError(
+                    f"create_study: study {name!r} exists with directions "
+                    f"{[d.value for d in stored]}, not {[d.value for d in dirs]}; pass the same "
+                    "directions or another study_name"
+                ) from None
     study = Study(
         study_name=name,
         storage=backend,
@@ -212,15 +214,16 @@ def load_study(
     """
     _check_plugins(sampler, scheduler)
     backend = open_storage(storage)
-    if study_name is None:
-        names = [s.name for s in backend.list_studies()]
-        if len(names) != 1:
-            raise ValueError(
-                f"load_study: study_name=None needs exactly one study in {backend.url}, found "
-                f"{len(names)}: {names[:10]}; pass the name"
-            )
-        study_name = names[0]
-    info = backend.get_study(_check_name(study_name))
+    with _closed_on_error(backend, storage):
+        if study_name is None:
+            names = [s.name for s in backend.list_studies()]
+            if len(names) != 1:
+                raise ValueError(
+                    f"load_study: study_name=None needs exactly one study in {backend.url}, "
+                    f"found {len(names)}: {names[:10]}; pass the name"
+                )
+            study_name = names[0]
+        info = backend.get_study(_check_name(study_name))
     study = Study(
         study_name=info.name,
         storage=backend,
@@ -236,4 +239,21 @@ def load_study(
 
 def delete_study(study_name: str, storage: str | Storage) -> None:
     """Delete a study and all its trials from ``storage``."""
-    open_storage(storage).delete_study(_check_name(study_name))
+    backend = open_storage(storage)
+    try:
+        backend.delete_study(_check_name(study_name))
+    finally:
+        if backend is not storage:  # opened here from a URL
+            backend.close()
+
+
+@contextlib.contextmanager
+def _closed_on_error(backend: Storage, storage: object) -> Iterator[None]:
+    """Close ``backend`` when the block raises and it was opened here (from a URL), so a failed
+    ``create_study`` or ``load_study`` leaves no connection open."""
+    try:
+        yield
+    except BaseException:
+        if backend is not storage:
+            backend.close()
+        raise
