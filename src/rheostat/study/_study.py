@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import tempfile
 import time
 import uuid
@@ -159,12 +160,15 @@ class Study(StudyView):
         if space is not None and not isinstance(space, Space):
             space = Space(space)
         self._maybe_fail_stale()
-        with self._lock:
-            for _ in range(_MAX_CLAIMS):
+        for attempt in range(_MAX_CLAIMS):
+            with self._lock:
                 try:
                     return self._ask_once(space, allow_new, max_number)
                 except StorageConflictError:
                     self._sync()
+            # Another worker won the claim: back off for a random while (outside the lock), so
+            # a crowd of workers spreads out instead of colliding in lockstep.
+            time.sleep(random.uniform(0.0, min(0.05, 0.001 * 2**attempt)))
         raise StorageConflictError(
             f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
         )
