@@ -156,6 +156,9 @@ class SQLStorage(Storage):
         self._is_sqlite = self._url.get_backend_name() == "sqlite"
         if self._is_sqlite:
             kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 60})
+            # Every use of a connection ends its own transaction (COMMIT or ROLLBACK), so the
+            # pool's rollback on return is a wasted statement on the hot path.
+            kwargs.setdefault("pool_reset_on_return", None)
         elif "poolclass" not in kwargs:
             kwargs = {**_SERVER_POOL, **kwargs}
         try:
