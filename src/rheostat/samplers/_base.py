@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rheostat.distributions import Distribution, ParamValue
@@ -51,10 +51,10 @@ def seeded_random(seed: int, number: int, salt: int = 0) -> random.Random:
     return random.Random(_mix(seed, number, salt))
 
 
-def intersection_space(history: History) -> Space:
-    """The parameters that every ``COMPLETE`` trial has, with the same distribution."""
+def shared_space(trials: Iterable[TrialRecord]) -> Space:
+    """The parameters that every one of ``trials`` has, with the same distribution."""
     space: dict[str, Distribution] | None = None
-    for t in history.get_trials((TrialState.COMPLETE,)):
+    for t in trials:
         if space is None:
             space = dict(t.distributions)
             continue
@@ -62,6 +62,11 @@ def intersection_space(history: History) -> Space:
             if t.distributions.get(name) != space[name]:
                 del space[name]
     return Space(dict(sorted((space or {}).items())))
+
+
+def intersection_space(history: History) -> Space:
+    """The parameters that every ``COMPLETE`` trial has, with the same distribution."""
+    return shared_space(history.get_trials((TrialState.COMPLETE,)))
 
 
 class Sampler(ABC):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rheostat.distributions import Categorical, Distribution, ParamValue
-from rheostat.samplers._base import Sampler, seeded_random
+from rheostat.samplers._base import Sampler, seeded_random, shared_space
 from rheostat.space import Space
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -225,18 +225,11 @@ def _covers(trial: TrialRecord, space: Space) -> bool:
 
 def _shared_space(history: History) -> Space:
     """The parameters every trial with an observation has, with the same distribution."""
-    space: dict[str, Distribution] | None = None
-    for t in history.trials:
-        observed = t.intermediate_values or t.state is TrialState.COMPLETE
-        if not observed or not t.distributions:
-            continue
-        if space is None:
-            space = dict(t.distributions)
-            continue
-        for name in list(space):
-            if t.distributions.get(name) != space[name]:
-                del space[name]
-    return Space(dict(sorted((space or {}).items())))
+    return shared_space(
+        t
+        for t in history.trials
+        if (t.intermediate_values or t.state is TrialState.COMPLETE) and t.distributions
+    )
 
 
 def _encode(dist: Distribution, value: ParamValue) -> float:

@@ -54,29 +54,30 @@ _studies = sa.Table(
     sa.Column("directions", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
-_events = sa.Table(
-    "rheostat_events",
-    _metadata,
-    sa.Column(
+
+
+def _study_key() -> sa.Column[int]:
+    """The ``study_id`` part of a per-study table's primary key."""
+    return sa.Column(
         "study_id",
         sa.Integer,
         sa.ForeignKey("rheostat_studies.id", ondelete="CASCADE"),
         primary_key=True,
         autoincrement=False,
-    ),
+    )
+
+
+_events = sa.Table(
+    "rheostat_events",
+    _metadata,
+    _study_key(),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
 _trials = sa.Table(  # schema version 2; columns as in _trials._COLUMNS
     "rheostat_trials",
     _metadata,
-    sa.Column(
-        "study_id",
-        sa.Integer,
-        sa.ForeignKey("rheostat_studies.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _study_key(),
     sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("values_json", sa.Text),
@@ -91,13 +92,7 @@ _trials = sa.Table(  # schema version 2; columns as in _trials._COLUMNS
 _trials_seq = sa.Table(  # schema version 2: the last event each study's rows include
     "rheostat_trials_seq",
     _metadata,
-    sa.Column(
-        "study_id",
-        sa.Integer,
-        sa.ForeignKey("rheostat_studies.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _study_key(),
     sa.Column("seq", sa.Integer, nullable=False),
 )
 
