@@ -129,8 +129,14 @@ _WORKER = textwrap.dedent(
 ).format(grid=GRID)
 
 
-def test_each_point_once_with_two_processes(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "grid.db")
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_each_point_once_with_two_processes(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url = sqlite_url(tmp_path / "grid.db")
+    else:
+        url = request.getfixturevalue("postgres_db")  # a private server (tests/conftest.py)
     rheostat.create_study("grid", url, seed=0).storage.close()
     workers = [
         subprocess.Popen(
@@ -146,6 +152,7 @@ def test_each_point_once_with_two_processes(tmp_path: Path) -> None:
         assert w.returncode == 0, err
     study = rheostat.load_study("grid", url, sampler=GridSampler(GRID))
     assert_each_point_once(study)
+    assert sorted(t.number for t in study.trials) == list(range(len(study.trials)))
     pids = {t.worker_id.split(":")[1] for t in study.trials if t.worker_id}
     assert len(pids) == 2, f"one process ran every trial ({pids}); the test checked nothing"
     with pytest.raises(GridExhaustedError):

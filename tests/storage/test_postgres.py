@@ -6,13 +6,9 @@ without PostgreSQL installed they are skipped, except in CI, where they fail.
 
 from __future__ import annotations
 
-import itertools
-import subprocess
 import sys
-import textwrap
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 import rheostat
-from rheostat.distributions import ParamValue
 from rheostat.exceptions import RheostatError, StorageConflictError, StudyNotFoundError
-from rheostat.samplers import GridSampler
 from rheostat.storage import AttrSet, Storage, open_storage
 from rheostat.storage._sql import SCHEMA_VERSION, SQLStorage
 from rheostat.testing import StorageConformance, check_race, race_appends
@@ -42,36 +36,6 @@ def _query(url: str, sql: str, *params: object) -> list[tuple[Any, ...]]:
     ) as conn:
         cur = conn.execute(sql, params or None)
         return cur.fetchall() if cur.description else []
-
-
-def _start(script: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_ready(procs: list[subprocess.Popen[str]], folder: Path) -> None:
-    deadline = time.monotonic() + 60
-    while len(list(folder.glob("ready-*"))) < len(procs):
-        assert time.monotonic() < deadline, "the workers did not start"
-        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-        time.sleep(0.01)
-
-
-def _finish(procs: list[subprocess.Popen[str]]) -> list[str]:
-    try:
-        outputs = [p.communicate(timeout=60) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.communicate()
-    for p, (_out, err) in zip(procs, outputs, strict=True):
-        assert p.returncode == 0, err
-    return [out for out, _ in outputs]
 
 
 class TestPostgreSQLStorage(StorageConformance):
@@ -307,47 +271,3 @@ def test_a_study_with_four_worker_threads(postgres_db: str) -> None:
         assert again.best_value == min(t.values[0] for t in trials if t.values)
     finally:
         again.storage.close()
-
-
-_GRID: dict[str, list[ParamValue]] = {"x": list(range(6)), "y": ["a", "b", "c"]}
-
-_GRID_WORKER = textwrap.dedent(
-    """
-    import sys, time, pathlib
-    import rheostat
-    from rheostat.samplers import GridSampler
-
-    url, folder, me = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
-    study = rheostat.load_study("grid", url, sampler=GridSampler({grid!r}, seed=0))
-    (folder / f"ready-{{me}}").touch()
-    deadline = time.monotonic() + 60
-    while len(list(folder.glob("ready-*"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.005)
-
-    def objective(trial):
-        x = trial.suggest_int("x", 0, 5)
-        trial.suggest_categorical("y", ["a", "b", "c"])
-        time.sleep(0.01)
-        return x
-
-    study.optimize(objective, n_trials=None)
-    study.storage.close()
-    """
-).format(grid=_GRID)
-
-
-def test_grid_points_run_once_with_two_processes(postgres_db: str, tmp_path: Path) -> None:
-    rheostat.create_study("grid", postgres_db, seed=0).storage.close()
-    procs = [_start(_GRID_WORKER, postgres_db, str(tmp_path), str(i)) for i in range(2)]
-    _finish(procs)
-    study = rheostat.load_study("grid", postgres_db, sampler=GridSampler(_GRID))
-    try:
-        trials = study.trials
-    finally:
-        study.storage.close()
-    assert all(t.state is TrialState.COMPLETE for t in trials), [t.message for t in trials]
-    assert sorted(t.number for t in trials) == list(range(len(trials)))
-    points = Counter((t.params["x"], t.params["y"]) for t in trials)
-    assert points == Counter(itertools.product(_GRID["x"], _GRID["y"]))
-    pids = {t.worker_id.split(":")[1] for t in trials if t.worker_id}
-    assert len(pids) == 2, f"one process ran every trial ({pids}); the test checked nothing"
