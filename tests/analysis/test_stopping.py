@@ -39,7 +39,7 @@ def test_no_improvement_stops_after_patience_trials() -> None:
     assert rule.stopped_after == 14
     assert rule.reason is not None
     assert "no improvement in 5 finished trials since trial 9" in rule.reason
-    assert study.user_attrs[STOP_REASON_ATTR] == {
+    assert study.system_attrs[STOP_REASON_ATTR] == {
         "rule": "NoImprovement",
         "reason": rule.reason,
         "trial": 14,
@@ -58,7 +58,7 @@ def test_no_improvement_maximize_and_min_delta() -> None:
     without.optimize(by_number(values), n_trials=30, callbacks=[rule])
     assert len(without.trials) == 30
     assert rule.reason is None
-    assert STOP_REASON_ATTR not in without.user_attrs
+    assert STOP_REASON_ATTR not in without.system_attrs
 
 
 def test_no_improvement_counts_pruned_and_failed_trials() -> None:
@@ -90,7 +90,7 @@ def test_improvement_below_stops_when_gains_shrink() -> None:
     assert len(study.trials) == 11
     assert rule.reason is not None
     assert "over the last 5 completed trials" in rule.reason
-    assert study.user_attrs[STOP_REASON_ATTR]["rule"] == "ImprovementBelow"
+    assert study.system_attrs[STOP_REASON_ATTR]["rule"] == "ImprovementBelow"
 
 
 def test_improvement_below_needs_a_full_window() -> None:
@@ -130,7 +130,7 @@ def test_a_rule_fires_once_with_several_workers() -> None:
     rule = TrialBudget(max_trials=6)
     study.optimize(by_number([1.0]), n_trials=100, n_workers=2, callbacks=[rule])
     assert 6 <= len(study.trials) <= 7  # a trial already running when it fired finishes
-    assert study.user_attrs[STOP_REASON_ATTR]["trial"] == rule.stopped_after
+    assert study.system_attrs[STOP_REASON_ATTR]["trial"] == rule.stopped_after
 
 
 class FakeStudy:
@@ -148,11 +148,10 @@ class FakeStudy:
         wanted = None if states is None else set(states)
         return [t for t in self.records if wanted is None or t.state in wanted]
 
-    def stop(self) -> None:
+    def stop(self, reason: Any = None) -> None:
         self.stopped = True
-
-    def set_user_attr(self, key: str, value: Any) -> None:
-        self.attrs[key] = value
+        if reason is not None:
+            self.attrs[STOP_REASON_ATTR] = reason
 
 
 def test_rules_need_only_the_protocol() -> None:

@@ -3,11 +3,12 @@
 Pass them to ``optimize(..., callbacks=[...])``. After each finished trial a rule reads the
 study's trials; when it fires it calls ``study.stop()`` (running trials finish, no new one
 starts), keeps its reason in ``rule.reason`` and ``rule.stopped_after`` (the trial number that
-triggered it), and stores ``{"rule", "reason", "trial"}`` in the study user attribute
-``"stop_reason"``, so ``rheostat`` commands and reports can show it later.
+triggered it), and passes ``{"rule", "reason", "trial"}`` to ``study.stop(reason)``, which
+keeps it in the study's system attribute ``"stop_reason"`` for ``rheostat`` commands and
+reports.
 
-Rules see the study only through ``StoppableStudy`` (``directions``, ``get_trials``, ``stop``,
-``set_user_attr``); they never import the study package. A rule may be called from several
+Rules see the study only through ``StoppableStudy`` (``directions``, ``get_trials``, ``stop``);
+they never import the study package. A rule may be called from several
 worker threads at once; it fires once.
 
 >>> import rheostat
@@ -47,9 +48,7 @@ class StoppableStudy(Protocol):
 
     def get_trials(self, states: Iterable[TrialState] | None = None) -> Sequence[TrialRecord]: ...
 
-    def stop(self) -> None: ...
-
-    def set_user_attr(self, key: str, value: Any) -> None: ...
+    def stop(self, reason: Any = None) -> None: ...
 
 
 def _check_positive_int(owner: str, name: str, value: object) -> int:
@@ -109,11 +108,7 @@ class StoppingRule:
             if reason is None:
                 return
             self.reason, self.stopped_after = reason, record.number
-        study.stop()
-        study.set_user_attr(
-            STOP_REASON_ATTR,
-            {"rule": type(self).__name__, "reason": reason, "trial": record.number},
-        )
+        study.stop({"rule": type(self).__name__, "reason": reason, "trial": record.number})
 
 
 class NoImprovement(StoppingRule):

@@ -357,11 +357,6 @@ class Study(StudyView):
             ) from None
         self._write([event])
 
-    def _set_system_attr(self, key: str, value: Any) -> None:
-        self._write([AttrSet(None, key, value, system=True)])
-
-    # -- running ---------------------------------------------------------------------------------
-
     def optimize(
         self,
         objective: ObjectiveFunc,
@@ -403,9 +398,15 @@ class Study(StudyView):
             executor=executor,
         )
 
-    def stop(self) -> None:
-        """Ask a running ``optimize`` to start no new trial; running ones finish."""
+    def stop(self, reason: Any = None) -> None:
+        """Ask a running ``optimize`` to start no new trial; running ones finish.
+
+        ``reason`` (JSON-representable, e.g. what a stopping rule saw) is kept in the study's
+        system attribute ``"stop_reason"``, so later readers and the CLI can show why.
+        """
         self._stop_requested = True
+        if reason is not None:
+            self._write([AttrSet(None, "stop_reason", reason, system=True)])
 
     def register_holdout(self, X: Any, y: Any = None) -> Holdout:  # noqa: N803
         """Register the held-out test set ``(X, y)``: a fingerprint (SHA-256) of the data is
