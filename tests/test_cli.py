@@ -103,6 +103,7 @@ def test_studies_table_lists_counts_and_best(db: Db, capsys: pytest.CaptureFixtu
         "failed",
         "running",
         "best",
+        "sampler",
         "created",
     ]
     assert set(rule) <= {"-", " "}

@@ -23,7 +23,7 @@ import collections
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from rheostat import RheostatError, Study, TrialRecord, TrialState, __version__, load_study
@@ -115,6 +115,20 @@ def _best_cell(study: Study, trials: Sequence[TrialRecord]) -> Any:
     return study.best_value
 
 
+def _sampler_cell(attrs: Mapping[str, Any], *, why: bool = False) -> str | None:
+    """The sampler a study runs, and for ``AutoSampler`` what it chose (and, with ``why``, the
+    reason and the trial it switched at): ``"AutoSampler(gp)"``."""
+    info = attrs.get("sampler")
+    name = info.get("type") if isinstance(info, Mapping) else None
+    choice = attrs.get("sampler_choice")
+    if not isinstance(choice, Mapping):
+        return str(name) if name else None
+    text = f"{name or 'sampler'}({choice.get('sampler')})"
+    if why:
+        text += f" since trial {choice.get('from_trial')} ({choice.get('reason')})"
+    return text
+
+
 # -- verbs ---------------------------------------------------------------------------------------
 
 
@@ -131,6 +145,7 @@ def _cmd_studies(args: argparse.Namespace, storage: Storage) -> int:
                 "trials": len(trials),
                 **{s.value.lower(): counts[s] for s in _STUDY_STATES},
                 "best": _best_cell(study, trials),
+                "sampler": _sampler_cell(study.system_attrs),
                 "created": iso_time(info.created_at),
             }
         )
@@ -140,6 +155,7 @@ def _cmd_studies(args: argparse.Namespace, storage: Storage) -> int:
         "trials",
         *(s.value.lower() for s in _STUDY_STATES),
         "best",
+        "sampler",
         "created",
     ]
     if args.format == "json":
@@ -184,8 +200,14 @@ def _cmd_best(args: argparse.Namespace, storage: Storage) -> int:
         )
         return 1
     directions = [d.value for d in study.directions]
+    attrs = study.system_attrs
     if args.format == "json":
-        head = {"study": study.study_name, "directions": directions}
+        head = {
+            "study": study.study_name,
+            "directions": directions,
+            "sampler": attrs.get("sampler"),
+            "sampler_choice": attrs.get("sampler_choice"),
+        }
         if multi:
             _out(render_json({**head, "pareto_front": [best_object(t) for t in front]}))
         else:
@@ -207,6 +229,9 @@ def _cmd_best(args: argparse.Namespace, storage: Storage) -> int:
         ]
         pairs += [(f"params.{k}", v) for k, v in best.params.items()]
         pairs += [(f"user_attrs.{k}", v) for k, v in best.user_attrs.items()]
+        sampler = _sampler_cell(attrs, why=True)
+        if sampler:
+            pairs.append(("sampler", sampler))
         width = max(len(k) for k, _ in pairs)
         _out("".join(f"{k.ljust(width)}  {_plain(v)}\n" for k, v in pairs))
     return 0

@@ -125,6 +125,15 @@ class Sampler(ABC):
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
+    def describe_choice(self, history: History, space: Space | None) -> dict[str, Any] | None:
+        """What this sampler does for trial ``len(history)`` and why, as JSON with at least a
+        ``"sampler"`` key, or ``None`` for a sampler with one fixed strategy.
+
+        The study keeps it in its system attribute ``sampler_choice`` whenever the ``"sampler"``
+        changes, with the trial number it changed at.
+        """
+        return None
+
     def dump(self) -> dict[str, Any]:
         """The sampler's settings and state as JSON-representable data."""
         return {"type": type(self).__name__, "seed": self.seed}

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from rheostat.schedulers import Resume, Start, StartFrom
 from rheostat.space import Space
-from rheostat.storage import Event, StateChanged, TrialCreated
+from rheostat.storage import AttrSet, Event, StateChanged, TrialCreated
 from rheostat.study._trial import Trial
 from rheostat.trial import History, TrialState
 
 if TYPE_CHECKING:
     from rheostat.study._study import Study
 
-__all__ = ["claim_new", "claim_resume", "claim_start_from", "claim_waiting"]
+__all__ = ["choice_events", "claim_new", "claim_resume", "claim_start_from", "claim_waiting"]
 
 
 def claim_waiting(study: Study, now: float) -> tuple[Trial, Event]:
@@ -53,6 +53,21 @@ def claim_new(
     )
     trial = Trial(study, number, proposal=proposal, budget=action.budget, seed=study.seed)
     return trial, head
+
+
+def choice_events(study: Study, history: History, space: Space | None) -> list[Event]:
+    """The event that records a change of the sampler's strategy (``describe_choice``) in the
+    study's system attribute ``sampler_choice``, with every phase so far; none if unchanged."""
+    note = study.sampler.describe_choice(history, space)
+    if note is None:
+        return []
+    stored = history.attrs.get("sampler_choice")
+    if isinstance(stored, dict) and stored.get("sampler") == note.get("sampler"):
+        return []
+    phases = list(stored.get("phases", [])) if isinstance(stored, dict) else []
+    current = {**note, "from_trial": len(history)}
+    value = {**current, "phases": [*phases, current][-20:]}
+    return [AttrSet(None, "sampler_choice", value, system=True)]
 
 
 def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial, Event]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rheostat.exceptions import GridExhaustedError, TrialPruned
 from rheostat.execution import Executor, ThreadExecutor
 from rheostat.schedulers import Decision
+from rheostat.storage import AttrSet
 from rheostat.study._progress import ProgressBar
 from rheostat.study._recovery import (
     fail_dead_local_workers,
@@ -193,6 +194,21 @@ class _Runner:
             callback(self.study, record)
 
 
+def _record_plan(study: Study, n_trials: int | None) -> None:
+    """Keep the study's planned size (trials so far plus this call's new ones) in its system
+    attribute ``planned_trials`` when it grows; ``AutoSampler`` chooses by it."""
+    if not n_trials:
+        return
+    attrs = study.system_attrs  # synced with storage
+    with study._lock:
+        state = study._state
+        planned = state.n_trials - len(state.waiting) + n_trials
+        known = attrs.get("planned_trials")
+        if isinstance(known, int) and known >= planned:
+            return
+        study._write([AttrSet(None, "planned_trials", planned, system=True)])
+
+
 def run_optimize(
     study: Study,
     objective: Callable[[Trial], Any],
@@ -217,6 +233,7 @@ def run_optimize(
             f"ProcessExecutor() or RayExecutor(), got {executor!r}"
         )
     catch_types = _check_catch(catch)
+    _record_plan(study, n_trials)
     callback_list = list(callbacks)
     for cb in callback_list:
         if not callable(cb):

@@ -27,7 +27,13 @@ from rheostat.storage import (
     TrialCreated,
     encode_event,
 )
-from rheostat.study._claims import claim_new, claim_resume, claim_start_from, claim_waiting
+from rheostat.study._claims import (
+    choice_events,
+    claim_new,
+    claim_resume,
+    claim_start_from,
+    claim_waiting,
+)
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
 from rheostat.study._values import check_enqueued_params, outcome, parse_final_state
@@ -179,6 +185,7 @@ class Study(StudyView):
         now = time.time()
         state = self._state
         history = state.history()
+        notes: list[Event] = []
         action = self.scheduler.next_action(history) if not state.waiting else Start()
         if isinstance(action, Resume):
             trial, head = claim_resume(self, action, now)
@@ -192,9 +199,10 @@ class Study(StudyView):
             trial, head = claim_start_from(self, action, now)
         else:
             trial, head = claim_new(self, history, space, action, now)
+            notes = choice_events(self, history, space)
         for name, dist in (space or {}).items():
             trial.suggest(name, dist)
-        self._write([head, *trial._take_pending()], conditional=True)
+        self._write([head, *trial._take_pending(), *notes], conditional=True)
         self._live[trial.number] = trial
         self._heartbeater.poke()
         return trial
