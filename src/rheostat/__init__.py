@@ -23,6 +23,7 @@ from rheostat.exceptions import (
     StorageConflictError,
     StudyNotFoundError,
     TrialPruned,
+    TuningFinishedError,
 )
 from rheostat.space import Space
 from rheostat.study import Study, Trial, create_study, delete_study, load_study
@@ -51,6 +52,7 @@ __all__ = [
     "TrialPruned",
     "TrialRecord",
     "TrialState",
+    "TuningFinishedError",
     "create_study",
     "delete_study",
     "load_study",

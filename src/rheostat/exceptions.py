@@ -9,7 +9,8 @@
     ├── GridExhaustedError          abandon: every grid point has been taken
     ├── HoldoutError                fix the workflow: the held-out test set is misused
     │   ├── HoldoutLockedError      call study.finish_tuning() before scoring the holdout
-    │   └── HoldoutMismatchError    the data differs from the holdout the study registered
+    │   ├── HoldoutMismatchError    the data differs from the holdout the study registered
+    │   └── TuningFinishedError     no new trials once study.finish_tuning() was called
     └── TrialPruned                 control flow raised by an objective, not an error
 
 Invalid arguments raise the built-in ``ValueError`` or ``TypeError`` with a message that names the
@@ -28,6 +29,7 @@ __all__ = [
     "StorageConflictError",
     "StudyNotFoundError",
     "TrialPruned",
+    "TuningFinishedError",
 ]
 
 
@@ -77,3 +79,9 @@ class TrialPruned(RheostatError):  # noqa: N818 - the name users of Optuna know
         if trial.should_prune():
             raise rheostat.TrialPruned()
     """
+
+
+class TuningFinishedError(HoldoutError):
+    """A new trial was asked for after ``study.finish_tuning()``: tuning after the held-out test
+    set may have been scored would select on it. Run ``validate_top`` before finishing, or tune
+    in a new study."""

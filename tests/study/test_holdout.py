@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 import rheostat
-from rheostat.analysis import HOLDOUT_ATTR, HOLDOUT_SCORES_ATTR, TUNING_FINISHED_ATTR, Severity
+from rheostat.analysis import (
+    HOLDOUT_ATTR,
+    HOLDOUT_SCORES_ATTR,
+    TUNING_FINISHED_ATTR,
+    Severity,
+    doctor,
+)
 from rheostat.storage import encode_event
 from rheostat.study._holdout import fingerprint
+from rheostat.trial import TrialRecord, TrialState
 
 X_TEST = np.array([[123.456789, 2.5], [987.654321, -1.0], [55.5, 0.25]])
 Y_TEST = np.array([1, 0, 1])
@@ -109,14 +116,45 @@ def test_scoring_twice_is_recorded_and_diagnosed(caplog: pytest.LogCaptureFixtur
     assert finding.evidence["trials_after_first_scoring"] == []
 
 
-def test_tuning_after_a_scoring_is_an_error() -> None:
+def test_no_trial_runs_after_finish_tuning(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = rheostat.create_study(study_name="s", storage=url, seed=0, heartbeat_interval=None)
+    stale = rheostat.load_study("s", url)  # opened before tuning finished
+    holdout = study.register_holdout(X_TEST, Y_TEST)
+    study.optimize(objective, n_trials=10)
+    study.finish_tuning()
+    holdout.score(lambda x, y: 0.7)
+    with pytest.raises(rheostat.TuningFinishedError, match="after 10 trials"):
+        study.optimize(objective, n_trials=4)
+    with pytest.raises(rheostat.TuningFinishedError, match="validate_top"):
+        study.ask()
+    with pytest.raises(rheostat.TuningFinishedError):
+        stale.ask()  # its view was stale; the conditional append made it look again
+    assert len(rheostat.load_study("s", url).trials) == 10
+    assert [f for f in study.doctor() if f.severity is Severity.ERROR] == []
+
+
+def test_trials_recorded_after_a_scoring_are_an_error() -> None:
+    # The API refuses such trials; records from elsewhere (another tool, an older version)
+    # are still judged.
     study = rheostat.create_study(seed=0, heartbeat_interval=None)
     holdout = study.register_holdout(X_TEST, Y_TEST)
     study.optimize(objective, n_trials=10)
     study.finish_tuning()
     holdout.score(lambda x, y: 0.7)
-    study.optimize(objective, n_trials=4)  # tuning goes on after a look at the test set
-    [finding] = [f for f in study.doctor() if f.code == "holdout-peeked"]
+    scored = study.system_attrs[HOLDOUT_SCORES_ATTR][0]["time"]
+    later = [
+        TrialRecord(
+            number=n,
+            state=TrialState.COMPLETE,
+            values=(1.0,),
+            datetime_start=scored + 1.0 + n,
+            datetime_complete=scored + 2.0 + n,
+        )
+        for n in range(10, 14)
+    ]
+    findings = doctor([*study.trials, *later], study.directions, study_attrs=study.system_attrs)
+    [finding] = [f for f in findings if f.code == "holdout-peeked"]
     assert finding.severity is Severity.ERROR
     assert finding.evidence["trials_after_first_scoring"] == [10, 11, 12, 13]
     assert "4 more search trial(s)" in finding.message

@@ -23,17 +23,22 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rheostat.analysis import HOLDOUT_ATTR, HOLDOUT_SCORES_ATTR, TUNING_FINISHED_ATTR
-from rheostat.exceptions import HoldoutLockedError, HoldoutMismatchError, StorageConflictError
+from rheostat.exceptions import (
+    HoldoutLockedError,
+    HoldoutMismatchError,
+    StorageConflictError,
+    TuningFinishedError,
+)
 from rheostat.storage import AttrSet
 
 if TYPE_CHECKING:
     from rheostat.study._study import Study
 
-__all__ = ["Holdout", "finish_tuning", "fingerprint", "register_holdout"]
+__all__ = ["Holdout", "check_tuning_open", "finish_tuning", "fingerprint", "register_holdout"]
 
 logger = logging.getLogger("rheostat")
 
@@ -159,6 +164,20 @@ def register_holdout(study: Study, X: Any, y: Any = None) -> Holdout:  # noqa: N
     else:
         make(current)
     return Holdout(study, X, y, digest)
+
+
+def check_tuning_open(study: Study, attrs: Mapping[str, Any] | None = None) -> None:
+    """Raise ``TuningFinishedError`` if ``finish_tuning`` was called (``attrs``: the study's
+    system attributes as already read; by default they are read now)."""
+    attrs = study.system_attrs if attrs is None else attrs
+    finished = attrs.get(TUNING_FINISHED_ATTR)
+    if finished:
+        at = finished.get("n_trials") if isinstance(finished, Mapping) else None
+        raise TuningFinishedError(
+            f"study {study.study_name!r}: tuning was declared finished (finish_tuning) after "
+            f"{at} trials, so no new trial may run: it could be selected on the held-out test "
+            "set. Run validate_top before finish_tuning, or tune further in a new study"
+        )
 
 
 def finish_tuning(study: Study) -> None:

@@ -16,6 +16,7 @@ from rheostat.exceptions import GridExhaustedError, TrialPruned
 from rheostat.execution import Executor, ThreadExecutor
 from rheostat.schedulers import Decision
 from rheostat.storage import AttrSet
+from rheostat.study._holdout import check_tuning_open
 from rheostat.study._progress import ProgressBar
 from rheostat.study._recovery import (
     fail_dead_local_workers,
@@ -233,6 +234,7 @@ def run_optimize(
             f"ProcessExecutor() or RayExecutor(), got {executor!r}"
         )
     catch_types = _check_catch(catch)
+    check_tuning_open(study)
     _record_plan(study, n_trials)
     callback_list = list(callbacks)
     for cb in callback_list:

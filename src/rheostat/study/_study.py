@@ -16,7 +16,7 @@ from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
-from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom
+from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom, Stop
 from rheostat.space import Space
 from rheostat.storage import (
     AttrSet,
@@ -32,8 +32,10 @@ from rheostat.study._claims import (
     claim_new,
     claim_resume,
     claim_start_from,
+    claim_stop,
     claim_waiting,
 )
+from rheostat.study._holdout import check_tuning_open
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
 from rheostat.study._values import check_enqueued_params, outcome, parse_final_state
@@ -145,7 +147,8 @@ class Study(StudyView):
         An enqueued trial (``enqueue_trial``) runs first; a scheduler may instead resume a paused
         trial (``Resume``). With ``space``, every parameter of the space is sampled now and is in
         ``trial.params``; without it, parameters are sampled as the objective suggests them.
-        ``GridExhaustedError`` when a grid has no point left.
+        ``GridExhaustedError`` when a grid has no point left; ``TuningFinishedError`` after
+        ``finish_tuning()``.
         """
         trial = self._ask(space, allow_new=True)
         assert trial is not None  # allow_new=True always gives a trial
@@ -184,9 +187,16 @@ class Study(StudyView):
     ) -> Trial | None:
         now = time.time()
         state = self._state
+        # Checked under the conditional append: a finish_tuning appended meanwhile by another
+        # process makes the append conflict, and the retry sees it here.
+        check_tuning_open(self, state.system_attrs)
         history = state.history()
         notes: list[Event] = []
         action = self.scheduler.next_action(history) if not state.waiting else Start()
+        while isinstance(action, Stop):  # a paused trial the scheduler gives up: then ask again
+            self._write([claim_stop(self, action, now)], conditional=True)
+            history = state.history()
+            action = self.scheduler.next_action(history)
         if isinstance(action, Resume):
             trial, head = claim_resume(self, action, now)
         elif not allow_new:
