@@ -1,4 +1,5 @@
-"""How much compute and simulated time does each scheduler need on real learning curves?
+"""How much compute and simulated time does each scheduler need on real learning curves? How do
+they scale with workers, what does a decision cost, and does PBT beat random search?
 
 Learning curves are recorded once from real training: scikit-learn's ``SGDClassifier`` trained
 with ``partial_fit`` on ``load_digits`` (standardized, 70/30 split), one validation accuracy per
@@ -8,16 +9,12 @@ epoch for ``--epochs`` epochs, for ``--configs`` random configurations (``alpha`
 
 Each scheduler then replays the curves with ``rheostat.testing.simulate_study`` on 4 simulated
 workers (one simulated second per epoch), ``--trials`` trials (configurations 0.. in order for
-every scheduler but BOHB and PBT; means over ``--repeats`` random orders of the
-configurations):
-
-- BOHB proposes parameters with ``BOHBSampler``; each proposal is mapped to the nearest unused
-  recorded configuration (on the parameters' internal [0, 1] scale), so it picks from all
-  recorded configurations where the others take the first ``--trials``.
-- PBT's children map their perturbed parameters to the nearest recorded configuration ``c``
-  and continue from the parent: their accuracy at epoch ``s`` is the parent's at the branch plus
-  ``c``'s gain from the branch epoch to ``s`` (clipped to [0, 1]). Replayed curves cannot show
-  the effect of a schedule of hyperparameters, so this is a rough model of exploitation.
+every scheduler but BOHB; means over ``--repeats`` random orders of the configurations). BOHB
+proposes parameters with ``BOHBSampler``; each proposal is mapped to the nearest unused recorded
+configuration (on the parameters' internal [0, 1] scale), so it picks from all recorded
+configurations where the others take the first ``--trials``. PBT is not replayed here: recorded
+curves of fixed configurations cannot show what changing a parameter mid-run does; it has its
+own benchmark below.
 
 Reported per scheduler: compute (epochs run), simulated time until the last trial ended, the
 best final accuracy (of trials that trained to the last epoch), and the simulated time until a
@@ -26,7 +23,13 @@ ratio to FIFO (every trial run to the last epoch). Optuna's ``SuccessiveHalvingP
 ``HyperbandPruner`` (when optuna is installed) replay the same curves sequentially; their time
 is compute / 4, an idealised 4-worker time.
 
-    python benchmarks/schedulers.py        # writes benchmarks/results/schedulers.md
+Then (see the modules beside this one): the speed-up from 1 to 4, 16 and 64 simulated workers
+on a synthetic problem (``_scheduler_scaling.py``, ``--scaling-trials`` trials), the scheduling
+overhead per report in a study of 1,000 trials (same module), and PBT against the best
+fixed-parameter random search at equal compute on a task whose best learning rate changes
+during training (``_scheduler_pbt.py``, ``--pbt-seeds`` seeds).
+
+    nice -n 19 python benchmarks/schedulers.py     # writes benchmarks/results/schedulers.md
 """
 
 from __future__ import annotations
@@ -34,12 +37,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import _scheduler_pbt
+import _scheduler_scaling
 
 from rheostat.distributions import Float, ParamValue
 from rheostat.samplers import BOHBSampler
@@ -54,7 +61,6 @@ from rheostat.schedulers import (
     MedianPruner,
     Scheduler,
     Start,
-    StartFrom,
     SuccessiveHalving,
 )
 from rheostat.space import Space
@@ -138,8 +144,8 @@ def nearest(
 
 
 class Mapped(Scheduler):
-    """Shows ``inner`` the recorded parameters of each trial's configuration; maps its actions'
-    parameters (BOHB's proposals, PBT's perturbations) to recorded configurations."""
+    """Shows ``inner`` the recorded parameters of each trial's configuration, and maps BOHB's
+    proposals to the nearest unused recorded configuration."""
 
     def __init__(
         self,
@@ -152,7 +158,6 @@ class Mapped(Scheduler):
         self.inner, self.configs, self.curves, self.sampler = inner, configs, curves, sampler
         self.order = list(range(len(configs))) if order is None else list(order)
         self.config_of: dict[int, int] = {}
-        self.branch: dict[int, tuple[int, int]] = {}  # child -> (parent, parent's last step)
 
     def translate(self, history: History) -> History:
         records = []
@@ -175,22 +180,14 @@ class Mapped(Scheduler):
         return History(history.study_name, history.directions, records, history.attrs)
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
-        translated = self.translate(history)
-        return self.inner.on_report(translated, translated.trials[trial.number], step, value)
+        return self.inner.on_report(history, trial, step, value)
 
     def next_action(self, history: History) -> Action:
-        translated = self.translate(history)
-        action = self.inner.next_action(translated)
+        action = self.inner.next_action(history)
         number = len(history)
-        if isinstance(action, StartFrom):
-            c = nearest(action.params, self.configs, set())
-            self.config_of[number] = c
-            last = history.trials[action.parent].last_step
-            self.branch[number] = (action.parent, -1 if last is None else last)
-            return StartFrom(action.parent, {}, action.budget)
         if isinstance(action, Start) and number not in self.config_of:
             if self.sampler is not None:
-                proposal = self.sampler.propose(translated, SPACE)
+                proposal = self.sampler.propose(self.translate(history), SPACE)
                 self.config_of[number] = nearest(
                     proposal, self.configs, set(self.config_of.values())
                 )
@@ -199,12 +196,6 @@ class Mapped(Scheduler):
         return action
 
     def value(self, number: int, step: int) -> float:
-        if number in self.branch:
-            parent, at = self.branch[number]
-            c = self.config_of[number]
-            base = self.value(parent, at) if at >= 0 else 0.0
-            gain = self.curves[c][step] - (self.curves[c][at] if at >= 0 else 0.0)
-            return min(max(base + gain, 0.0), 1.0)
         return self.curves[self.config_of.get(number, self.order[number])][step]
 
 
@@ -252,15 +243,14 @@ def run_once(
     makers: dict[str, Callable[[], tuple[Scheduler, BOHBSampler | None]]] = {
         "FIFO (every trial to the end)": lambda: (FIFOScheduler(), None),
         "Median pruning": lambda: (MedianPruner(n_startup_trials=5, n_warmup_steps=2), None),
-        "Successive halving": lambda: (SuccessiveHalving(max_resource=epochs), None),
+        "Successive halving (synchronous)": lambda: (
+            SuccessiveHalving(max_resource=epochs),
+            None,
+        ),
         "ASHA, stop": lambda: (ASHA(max_resource=epochs), None),
         "ASHA, promote": lambda: (ASHA(max_resource=epochs, mode="promote"), None),
         "Hyperband": lambda: (Hyperband(max_resource=epochs), None),
         "BOHB": lambda: (BOHB(max_resource=epochs), BOHBSampler(seed=seed)),
-        "PBT": lambda: (
-            PBT(perturbation_interval=3, max_resource=epochs, population_size=8),
-            None,
-        ),
     }
     rows = {}
     for name, make in makers.items():
@@ -332,11 +322,13 @@ def fmt(x: float, digits: int = 2) -> str:
 
 def write_markdown(
     data: dict[str, Any], rows: dict[str, dict[str, Any]], n_trials: int, repeats: int
-) -> str:
+) -> list[str]:
     base = rows["FIFO (every trial to the end)"]
     best_all = max(c[-1] for c in data["curves"])
     lines = [
-        "# Schedulers on recorded learning curves",
+        "# Schedulers",
+        "",
+        "## On recorded learning curves",
         "",
         f"{len(data['curves'])} configurations of {data['model']} on {data['dataset']}, "
         f"{data['epochs']} epochs each, {data['metric']} per epoch (recorded in "
@@ -361,21 +353,17 @@ def write_markdown(
         )
     lines += [
         "",
+        "Synchronous successive halving runs brackets of 27 trials (27 at 1 epoch, 9 at 3, 3 at "
+        f"9, 1 at 27); of {n_trials} trials, the last {n_trials % 27} form a bracket that is "
+        "not full, so they wait at the first rung (`PAUSED`). "
         "BOHB maps each proposal to the nearest unused recorded configuration (it may pick any of "
         f"the recorded ones; the others replay the first {n_trials} of each order). "
-        "PBT (population 8, interval 3) children continue their parent's accuracy "
-        "with the gains of the nearest recorded configuration: a rough model. Optuna's pruners "
-        "run sequentially; their time is compute / 4 and their time to target the compute "
-        "spent when a trial first reached it, / 4 (an idealised 4-worker time). PBT's best "
-        "final accuracy is above every recorded curve's: an artifact of adding gains of "
-        "different curves, not evidence; its compute includes new members started when no "
-        "trial was paused (60 trials for a population of 8). Time to target: mean over the "
-        "orders ('never' when an order never reached it).",
-        "",
-        f"Python {platform.python_version()}, {platform.machine()}; "
-        "`python benchmarks/schedulers.py`.",
+        "Optuna's pruners run sequentially; their time is compute / 4 and their time to target "
+        "the compute spent when a trial first reached it, / 4 (an idealised 4-worker time). "
+        "Time to target: mean over the orders ('never' when an order never reached it). "
+        "PBT is benchmarked on its own task below.",
     ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -386,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=10, help="random orders of the configs")
     parser.add_argument("--record", action="store_true", help="record the curves again")
+    parser.add_argument("--scaling-trials", type=int, default=4096)
+    parser.add_argument("--bohb-scaling-trials", type=int, default=1024)
+    parser.add_argument("--overhead-trials", type=int, default=1000)
+    parser.add_argument("--pbt-seeds", type=int, default=10)
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     if args.record or not CURVES.exists():
@@ -393,8 +385,46 @@ def main(argv: list[str] | None = None) -> int:
         CURVES.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     data = json.loads(CURVES.read_text())
     n_trials = min(args.trials, len(data["curves"]))
-    rows = run_schedulers(data, n_trials, args.repeats)
-    text = write_markdown(data, rows, n_trials, args.repeats)
+    lines = write_markdown(
+        data, run_schedulers(data, n_trials, args.repeats), n_trials, args.repeats
+    )
+
+    e = _scheduler_scaling.EPOCHS
+    budget: dict[str, Callable[[int], tuple[Scheduler, BOHBSampler | None]]] = {
+        "ASHA, stop": lambda seed: (ASHA(max_resource=e), None),
+        "ASHA, promote": lambda seed: (ASHA(max_resource=e, mode="promote"), None),
+        "Hyperband": lambda seed: (Hyperband(max_resource=e), None),
+        "BOHB": lambda seed: (BOHB(max_resource=e), BOHBSampler(seed=seed)),
+    }
+    bohb = {"BOHB": budget.pop("BOHB")}
+    rows = _scheduler_scaling.scaling(budget, args.scaling_trials)
+    lines += ["", *_scheduler_scaling.scaling_markdown(rows, args.scaling_trials)]
+    rows = _scheduler_scaling.scaling(bohb, args.bohb_scaling_trials)
+    lines += ["", *_scheduler_scaling.scaling_markdown(rows, args.bohb_scaling_trials, intro=False)]
+    lines += [
+        "",
+        f"BOHB ran {args.bohb_scaling_trials} trials: its sampler refits its density model for "
+        "each new trial, at a cost that grows with the trials, so the larger job would take "
+        "hours of real time; its schedule is Hyperband's.",
+    ]
+    budget.update(bohb)
+    every: dict[str, Callable[[int], tuple[Scheduler, BOHBSampler | None]]] = {
+        "FIFO": lambda seed: (FIFOScheduler(), None),
+        "Median pruning": lambda seed: (MedianPruner(n_startup_trials=5, n_warmup_steps=2), None),
+        "Successive halving (synchronous)": lambda seed: (SuccessiveHalving(max_resource=e), None),
+        **budget,
+        "PBT": lambda seed: (PBT(perturbation_interval=3, max_resource=e), None),
+    }
+    overhead = _scheduler_scaling.overhead(every, args.overhead_trials)
+    lines += ["", *_scheduler_scaling.overhead_markdown(overhead, args.overhead_trials)]
+    pbt = _scheduler_pbt.pbt_against_random(range(args.pbt_seeds))
+    lines += ["", *_scheduler_pbt.pbt_markdown(pbt)]
+    lines += [
+        "",
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        "`nice -n 19 python benchmarks/schedulers.py`.",
+    ]
+    text = "\n".join(lines) + "\n"
     (RESULTS / "schedulers.md").write_text(text)
     sys.stdout.write(text)
     return 0

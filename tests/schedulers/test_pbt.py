@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
 
 import rheostat
 from rheostat import Trial, TrialState
+from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Categorical, Distribution, Float, Int
 from rheostat.samplers import RandomSampler
 from rheostat.schedulers import PBT, Decision, Scheduler, Start, StartFrom
@@ -42,15 +44,58 @@ def objective(trial: Trial) -> float:
     return float(state["score"])
 
 
-def run_pbt(seed: int) -> list[TrialRecord]:
+def run_pbt(seed: int, calls: tuple[int, ...] = (30,)) -> list[TrialRecord]:
     pbt = PBT(perturbation_interval=3, max_resource=HORIZON, population_size=8)
     study = rheostat.create_study(
         direction="maximize", scheduler=pbt, sampler=RandomSampler(), seed=seed
     )
-    study.optimize(objective, n_trials=30)
+    for n_trials in calls:
+        study.optimize(objective, n_trials=n_trials)
     trials = study.trials
     study.storage.close()
     return trials
+
+
+def test_paused_members_wait_for_the_next_call_which_continues_the_population() -> None:
+    pbt = PBT(perturbation_interval=3, max_resource=HORIZON, population_size=8)
+    study = rheostat.create_study(
+        direction="maximize", scheduler=pbt, sampler=RandomSampler(), seed=2
+    )
+    study.optimize(objective, n_trials=12)
+    first = study.trials
+    paused = [t for t in first if t.state is TrialState.PAUSED]
+    assert len(first) == 12 and paused, "the count ran out with members waiting at a boundary"
+    study.optimize(objective, n_trials=21)
+    after = study.trials
+    study.storage.close()
+    for t in paused:  # none lost: each trained on, or is the parent a replacement started from
+        again = after[t.number]
+        went_on = len(again.intermediate_values) > len(t.intermediate_values)
+        copied = any(c.parent == t.number for c in after[12:])
+        assert went_on or copied, f"paused trial {t.number} was never continued"
+    # the same trials as one call with the same count: the second call picked up exactly there
+    once = run_pbt(seed=2, calls=(33,))
+    key = [(t.params, t.parent, t.state, dict(t.intermediate_values), t.values) for t in after]
+    assert key == [
+        (t.params, t.parent, t.state, dict(t.intermediate_values), t.values) for t in once
+    ]
+    assert any(t.state is TrialState.COMPLETE for t in after)
+
+
+def test_trials_past_the_first_population_found_a_second_one() -> None:
+    trials = run_pbt(seed=0, calls=(50,))
+    pbt = PBT(perturbation_interval=3, max_resource=HORIZON, population_size=8)
+    populations = pbt.populations(History("s", (Direction.MAXIMIZE,), trials))
+    founders = [t.number for t in trials if t.parent is None]
+    assert [populations[n] for n in founders] == [k // 8 for k in range(len(founders))]
+    assert 1 in populations
+    for t in trials:
+        if t.parent is not None:
+            assert populations[t.number] == populations[t.parent]
+    first = [t for t in trials if populations[t.number] == 0]
+    # the first population finished before the second began: no trial of it is left waiting
+    assert all(t.state.is_finished() for t in first)
+    assert max(t.number for t in first) < min(n for n in founders if populations[n] == 1)
 
 
 def test_pbt_beats_random_search_with_the_same_compute_on_a_schedule() -> None:
@@ -87,6 +132,30 @@ def test_lineage_is_recorded_and_children_continue_from_the_parent() -> None:
     # the best final trial descends from an exploit
     best = max((t for t in trials if t.state is TrialState.COMPLETE), key=lambda t: t.values[0])  # type: ignore[index]
     assert best.parent is not None
+
+
+def test_children_start_from_a_copy_of_the_parents_checkpoint(tmp_path: Path) -> None:
+    # Pruned trials' checkpoints are deleted, and parents train on after a child started from
+    # them: each child still starts where its parent was when the child was created.
+    pbt = PBT(perturbation_interval=3, max_resource=HORIZON, population_size=8)
+    study = rheostat.create_study(
+        direction="maximize",
+        scheduler=pbt,
+        sampler=RandomSampler(),
+        seed=1,
+        artifacts=ArtifactStore(tmp_path, policy="delete_stopped"),
+    )
+    study.optimize(objective, n_trials=30, n_workers=3)
+    trials = study.trials
+    children = [t for t in trials if t.parent is not None]
+    assert children
+    for child in children:
+        first = min(child.intermediate_values)
+        assert first > 0 and first % 3 == 0, (child.number, first)
+        assert first - 1 in trials[child.parent].intermediate_values  # type: ignore[index]
+    for t in trials:
+        kept = ArtifactStore(tmp_path).load(study.study_name, t.number)
+        assert (kept is None) == (t.state is TrialState.PRUNED)
 
 
 def test_same_seed_same_trials() -> None:

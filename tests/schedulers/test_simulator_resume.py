@@ -84,7 +84,7 @@ class ResumeWhat(Scheduler):
         (Resume(5, budget=2), ValueError, "resume trial 5, which is not started, not PAUSED"),
         (Resume(0, budget=1), ValueError, "resumed trial 0 has no step to run after step 0"),
         (Resume(0, budget=0), ValueError, "budget of 0"),
-        ("resume", TypeError, "next_action returned 'resume', not a Start or a Resume"),
+        ("resume", TypeError, "next_action returned 'resume', not a Start, Resume"),
     ],
 )
 def test_wrong_resumes(action: object, error: type, message: str) -> None:

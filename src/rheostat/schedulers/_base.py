@@ -2,7 +2,8 @@
 
 - ``on_report(history, trial, step, value) -> Decision`` after each ``trial.report``;
 - ``next_action(history) -> Action`` before each new trial (``Start`` with a budget, by default
-  unlimited).
+  unlimited; ``Resume`` or ``StartFrom`` for schedulers that pause trials; ``Stop`` to finish a
+  paused trial for good, after which the study asks again).
 
 Contract: a scheduler is a pure function of the history it is given; it never sees storage or
 the study and never changes a trial itself. The study's loop is the one place that applies its
@@ -27,6 +28,7 @@ __all__ = [
     "Scheduler",
     "Start",
     "StartFrom",
+    "Stop",
 ]
 
 
@@ -69,9 +71,10 @@ class StartFrom:
     """Start a new trial from trial ``parent``'s checkpoint with ``params`` (population-based
     training: exploit a better trial, explore by perturbing its parameters).
 
-    The new trial's ``parent`` records the lineage; its ``trial.checkpoint.load()`` gives the
-    parent's last checkpoint until it saves its own. ``params`` must lie inside the
-    distributions the objective suggests.
+    The new trial's ``parent`` records the lineage; its ``trial.checkpoint.load()`` gives a
+    copy of the parent's checkpoint as it was when the new trial started (the parent may train
+    on, or be stopped and its checkpoint deleted), until it saves its own. ``params`` must lie
+    inside the distributions the objective suggests.
     """
 
     parent: int
@@ -79,8 +82,19 @@ class StartFrom:
     budget: float | None = None
 
 
-Action: TypeAlias = Start | Resume | StartFrom
-"""What the scheduler wants run next."""
+@dataclass(frozen=True)
+class Stop:
+    """Stop the ``PAUSED`` trial ``number`` for good: it is recorded ``PRUNED`` with its last
+    report as its value (synchronous successive halving stops the trials a full rung did not
+    promote). Nothing runs; the study applies it and asks ``next_action`` again. Like a resume,
+    the claim is a conditional append, so a paused trial is stopped or resumed once.
+    """
+
+    number: int
+
+
+Action: TypeAlias = Start | Resume | StartFrom | Stop
+"""What the scheduler wants done next."""
 
 
 class Scheduler:
@@ -98,8 +112,28 @@ class Scheduler:
         return Start()
 
     def dump(self) -> dict[str, Any]:
-        """Settings and state as JSON-representable data."""
-        return {"type": type(self).__name__}
+        """Settings and state as JSON-representable data: ``{"type": <class name>, ...}``."""
+        return {"type": type(self).__name__, **self._settings()}
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``dump`` returned (by this class), so any worker can rebuild the same
+        scheduler. ``ValueError`` for another class's state or invalid settings."""
+        if state.get("type") != type(self).__name__:
+            raise ValueError(
+                f"{type(self).__name__}.load: the state is of a {state.get('type')!r}, not a "
+                f"{type(self).__name__!r}; load it into that class instead"
+            )
+        name = type(self).__name__
+        settings = {k: v for k, v in state.items() if k != "type"}
+        try:
+            fresh = type(self)(**settings)
+        except TypeError as exc:
+            raise ValueError(f"{name}.load: bad settings {settings!r}: {exc}") from None
+        self.__dict__.update(fresh.__dict__)
+
+    def _settings(self) -> dict[str, Any]:
+        """The constructor's keyword arguments that rebuild this scheduler (JSON values)."""
+        return {}
 
 
 class FIFOScheduler(Scheduler):

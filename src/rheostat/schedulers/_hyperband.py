@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from rheostat.schedulers._index import ReportIndex
 from rheostat.schedulers._rungs import RungStopper
 
 __all__ = ["Hyperband"]
@@ -60,6 +61,7 @@ class Hyperband(RungStopper):
             frozenset(math.ceil(r) - 1 for _n, r in bracket if r < self.max_resource)
             for bracket in self._table
         )
+        self._index = ReportIndex(frozenset().union(*self._steps), self.bracket_of)
 
     def _make_table(self) -> list[list[tuple[int, Fraction]]]:
         eta, top = self.reduction_factor, Fraction(self.max_resource)

@@ -10,10 +10,20 @@ however many workers there are. When a worker asks what to run, the scheduler:
    (``StartFrom``) that loads the checkpoint of a ``PAUSED`` trial drawn from the top
    ``quantile_fraction`` at the stopped trial's boundary, with that trial's parameters
    perturbed (explore); it waits while no top trial is paused;
-2. else starts a new member (``Start``) until ``population_size`` were started;
-3. else resumes the paused trial that is furthest behind (lowest step; then best value, then
-   lowest number) for one more segment (``Resume``);
-4. else starts a new member.
+2. else starts a new member (``Start``) while the newest population has fewer than
+   ``population_size`` members;
+3. else resumes the paused trial that is furthest behind (oldest population, lowest step; then
+   best value, then lowest number) for one more segment (``Resume``);
+4. else starts a new member: when the first population is done (or every member is running
+   and a worker is free) it founds the next population, whose trials are ranked only among
+   themselves.
+
+Populations: the ``k``-th trial started from the sampler belongs to population
+``k // population_size``, a replacement to its parent's. The study's ``n_trials`` counts
+members and replacements; when it runs out, members waiting at a boundary stay ``PAUSED`` with
+their reports and checkpoints, and the next ``optimize`` call (or any worker on the same
+storage) continues the population where it stopped: splitting ``n_trials`` over several calls
+gives the same trials as one call.
 
 Everything is derived from the history; random draws come from ``random.Random`` seeded by the
 study's seed and the new trial's number, so a sequential study is reproducible.
@@ -21,6 +31,7 @@ study's seed and the new trial's number, so a sequential study is reproducible.
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections.abc import Sequence
@@ -28,6 +39,7 @@ from typing import Any
 
 from rheostat.distributions import Categorical, Distribution, Float, Int, ParamValue
 from rheostat.schedulers._base import Action, Decision, Resume, Scheduler, Start, StartFrom
+from rheostat.schedulers._index import ReportIndex
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["PBT", "perturb"]
@@ -100,12 +112,17 @@ class PBT(Scheduler):
     ``hyperparam_mutations`` (default: all) explored by ``perturb`` (resampled with
     ``resample_probability``, else times 0.8 or 1.2, clipped into its distribution). The
     replacement's budget ends at the parent's next boundary. ``population_size`` members start
-    from the sampler; later new trials are replacements, or new members when none is due.
+    from the sampler; later new trials are replacements, or members of a next population (see
+    ``populations``) when none is due and nothing is paused.
 
     The objective must resume from its checkpoint (``for step in range(start, trial.budget)``)
-    and save one before each report. The study's ``n_trials`` counts the first members and
-    every replacement; paused members left when it runs out stay ``PAUSED``. A NaN report, or
-    one past ``max_resource``, is stopped. Single-objective studies only. Stateless.
+    and save one before each report. The study's ``n_trials`` counts members and
+    replacements: a population needs about ``population_size * (1 + quantile_fraction *
+    (max_resource / perturbation_interval - 1))`` of them to reach ``max_resource`` (more when
+    its members arrive at a boundary out of order). When the count runs out first, the members
+    waiting at a boundary stay ``PAUSED`` with their checkpoints (none is lost), and the next
+    ``optimize`` call continues the population exactly where it stopped. A NaN report, or one
+    past ``max_resource``, is stopped. Single-objective studies only. Stateless.
 
     >>> pbt = PBT(perturbation_interval=3, max_resource=27, population_size=8)
     >>> pbt.next_action(History("s", (Direction.MINIMIZE,), []))
@@ -142,6 +159,10 @@ class PBT(Scheduler):
         self.hyperparam_mutations = (
             None if hyperparam_mutations is None else tuple(hyperparam_mutations)
         )
+        boundaries = range(self.perturbation_interval - 1, self.max_resource - 1)
+        self._index = ReportIndex(
+            (s for s in boundaries if self._is_boundary(s)), population_size=self.population_size
+        )
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -154,15 +175,19 @@ class PBT(Scheduler):
         nxt = (units // self.perturbation_interval + 1) * self.perturbation_interval
         return min(nxt, self.max_resource)
 
-    def _ranked(self, history: History, step: int) -> list[tuple[float, int]]:
-        """``(signed value, number)`` of every finite report at ``step``, best first."""
-        sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
-        ranked = []
+    def populations(self, history: History) -> list[int]:
+        """The population of each trial, by number. The ``k``-th trial started without a parent
+        founds a lineage of population ``k // population_size``; a replacement joins its
+        parent's. Trials are ranked, and parents drawn, only within a population."""
+        out: list[int] = []
+        founders = 0
         for t in history.trials:
-            v = t.intermediate_values.get(step)
-            if v is not None and math.isfinite(v):
-                ranked.append((sign * v, t.number))
-        return sorted(ranked)
+            if t.parent is not None and 0 <= t.parent < len(out):
+                out.append(out[t.parent])
+            else:
+                out.append(founders // self.population_size)
+                founders += 1
+        return out
 
     def _judged_at(self, trial: TrialRecord, step: int) -> int | None:
         """The boundary a report at ``step`` is judged at, if any: ``step`` itself, or the one
@@ -175,11 +200,13 @@ class PBT(Scheduler):
             return step - 1
         return None
 
-    def _in_bottom(self, history: History, step: int, value: float) -> bool:
-        ranked = self._ranked(history, step)
+    def _in_bottom(self, index: ReportIndex, trial: TrialRecord, step: int, sign: float) -> bool:
+        """Whether ``trial``'s report at boundary ``step`` is among the worst
+        ``floor(n * quantile_fraction)`` of the ``n`` finite reports of its population there."""
+        ranked = index.finite(index.group_of[trial.number], step)
         n_bottom = math.floor(len(ranked) * self.quantile_fraction)
-        sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
-        better = sum(1 for v, _n in ranked if v < sign * value)
+        value = trial.intermediate_values[step]
+        better = bisect.bisect_left(ranked, (False, sign * value, -1))
         return n_bottom >= 1 and better >= len(ranked) - n_bottom
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
@@ -188,8 +215,11 @@ class PBT(Scheduler):
             return Decision.STOP
         if math.isfinite(value):
             at = self._judged_at(trial, step)
-            if at is not None and self._in_bottom(history, at, trial.intermediate_values[at]):
-                return Decision.STOP
+            if at is not None:
+                sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
+                with self._index.synced(history) as index:
+                    if self._in_bottom(index, trial, at, sign):
+                        return Decision.STOP
         budget = self.perturbation_interval if trial.budget is None else trial.budget
         if step + 1 < self.max_resource and step >= math.ceil(budget) - 1:
             return Decision.PAUSE
@@ -197,29 +227,34 @@ class PBT(Scheduler):
 
     # -- actions ---------------------------------------------------------------------------------
 
-    def _exploit(self, history: History) -> StartFrom | None:
-        """The replacement due for the oldest unreplaced stopped trial, if a parent is paused."""
-        stopped = []
-        for t in history.trials:
-            if t.state is not TrialState.PRUNED or t.last_step is None:
+    def _exploit(self, history: History, index: ReportIndex) -> StartFrom | None:
+        """The replacement due for the oldest unreplaced stopped trial of the oldest population
+        that has one, if a parent is paused (only a population with a paused trial can have
+        one)."""
+        for population in sorted({index.group_of[n] for n in index.paused}):
+            stopped = []
+            n_children = 0
+            for number in index.members[population]:
+                t = history.trials[number]
+                if t.parent is not None:
+                    n_children += 1
+                if t.state is not TrialState.PRUNED or t.last_step is None:
+                    continue
+                at = self._judged_at(t, t.last_step)
+                if at is not None and math.isfinite(t.intermediate_values[t.last_step]):
+                    stopped.append((t.datetime_complete or 0.0, t.number, at))
+            if len(stopped) <= n_children:
                 continue
-            at = self._judged_at(t, t.last_step)
-            if at is not None and math.isfinite(t.intermediate_values[t.last_step]):
-                stopped.append((t.datetime_complete or 0.0, t.number, at))
-        stopped.sort()
-        n_children = sum(1 for t in history.trials if t.parent is not None)
-        if len(stopped) <= n_children:
-            return None
-        step = stopped[n_children][2]
-        ranked = self._ranked(history, step)
-        n_top = max(1, math.floor(len(ranked) * self.quantile_fraction))
-        candidates = [
-            history.trials[number]
-            for _v, number in ranked[:n_top]
-            if history.trials[number].state is TrialState.PAUSED
-        ]
-        if not candidates:
-            return None
+            step = sorted(stopped)[n_children][2]
+            ranked = index.finite(population, step)
+            n_top = max(1, math.floor(len(ranked) * self.quantile_fraction))
+            candidates = [index.paused[n] for _nan, _v, n in ranked[:n_top] if n in index.paused]
+            if candidates:
+                return self._child(history, candidates)
+        return None
+
+    def _child(self, history: History, candidates: list[TrialRecord]) -> StartFrom:
+        """A replacement from one of ``candidates``, its parameters explored."""
         rng = random.Random(f"pbt:{_seed(history)}:{len(history)}")
         parent = candidates[rng.randrange(len(candidates))]
         params: dict[str, ParamValue] = {}
@@ -236,20 +271,23 @@ class PBT(Scheduler):
 
     def next_action(self, history: History) -> Action:
         self._check_single_objective(history)
-        exploit = self._exploit(history)
-        if exploit is not None:
-            return exploit
-        first = sum(1 for t in history.trials if t.parent is None)
-        if first < self.population_size:
-            return Start(budget=min(self.perturbation_interval, self.max_resource))
         sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
-        waiting = []
-        for t in history.get_trials((TrialState.PAUSED,)):
-            step = -1 if t.last_step is None else t.last_step
-            v = t.intermediate_values.get(step, math.nan)
-            waiting.append((step, math.isnan(v), 0.0 if math.isnan(v) else sign * v, t.number))
+        with self._index.synced(history) as index:
+            exploit = self._exploit(history, index)
+            if exploit is not None:
+                return exploit
+            if index.founders % self.population_size != 0:  # fill the newest population first
+                return Start(budget=min(self.perturbation_interval, self.max_resource))
+            waiting = []
+            for number, t in index.paused.items():
+                step = -1 if t.last_step is None else t.last_step
+                v = t.intermediate_values.get(step, math.nan)
+                nan = math.isnan(v)
+                waiting.append(
+                    (index.group_of[number], step, nan, 0.0 if nan else sign * v, number)
+                )
         if waiting:
-            step, _nan, _v, number = min(waiting)
+            _population, step, _nan, _v, number = min(waiting)
             return Resume(number, budget=self._segment_end(step + 1))
         return Start(budget=min(self.perturbation_interval, self.max_resource))
 
@@ -271,9 +309,6 @@ class PBT(Scheduler):
                 None if self.hyperparam_mutations is None else list(self.hyperparam_mutations)
             ),
         }
-
-    def dump(self) -> dict[str, Any]:
-        return {"type": "PBT", **self._settings()}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._settings().items())

@@ -16,12 +16,13 @@ promoted twice from one rung.
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
 from collections.abc import Sequence
 
 from rheostat.schedulers._base import Action, Decision, Resume, Start
-from rheostat.trial import Direction, History, TrialRecord, TrialState
+from rheostat.schedulers._index import ReportIndex
+from rheostat.trial import History, TrialRecord, TrialState
 
 __all__ = ["PromotionLadder"]
 
@@ -42,6 +43,8 @@ class PromotionLadder:
         self.resources = tuple(resources)
         self.reduction_factor = reduction_factor
         self.n_min_trials = n_min_trials
+        self._rung_at: dict[float, int] = {r: k for k, r in enumerate(self.resources[:-1])}
+        self._index = ReportIndex((r - 1 for r in self.resources[:-1]), waits_at=self._waits_at)
 
     @property
     def max_resource(self) -> int:
@@ -62,11 +65,19 @@ class PromotionLadder:
         if trial.state is not TrialState.PAUSED:
             return None
         budget = self.budget_of(trial)
+        exact = self._rung_at.get(budget)
+        if exact is not None:
+            return exact
         rung = None
         for k, resource in enumerate(self.resources[:-1]):
             if resource <= budget:
                 rung = k
         return rung
+
+    def _waits_at(self, trial: TrialRecord) -> tuple[int, int] | None:
+        """``(rung, step of its report there)`` for a trial paused at a rung."""
+        rung = self.paused_rung(trial)
+        return None if rung is None else (rung, self.resources[rung] - 1)
 
     def on_report(self, trial: TrialRecord, step: int, value: float) -> Decision:
         """``STOP`` on NaN or past ``max_resource``; ``PAUSE`` at the end of a budget below it."""
@@ -79,20 +90,12 @@ class PromotionLadder:
 
     def next_action(self, history: History) -> Action:
         """Promote the best promotable paused trial of the highest rung, else start a new one."""
-        waiting: dict[int, set[int]] = {}
-        for t in history.get_trials((TrialState.PAUSED,)):
-            rung = self.paused_rung(t)
-            if rung is not None:
-                waiting.setdefault(rung, set()).add(t.number)
-        sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
-        for k in sorted(waiting, reverse=True):
-            step = self.resources[k] - 1
-            ranked: list[tuple[bool, float, int]] = []
-            for t in history.trials:
-                v = t.intermediate_values.get(step)
-                if v is not None:
-                    ranked.append((math.isnan(v), 0.0 if math.isnan(v) else sign * v, t.number))
-            for _nan, _v, number in heapq.nsmallest(self.keep(len(ranked)), ranked):
-                if number in waiting[k]:
-                    return Resume(number, budget=self.resources[k + 1])
+        with self._index.synced(history) as index:
+            for k in sorted(index.waiting, reverse=True):
+                if not index.waiting[k]:
+                    continue
+                best = index.waiting[k][0]  # the best trial paused at rung k
+                ranked = index.ranked(0, self.resources[k] - 1)
+                if bisect.bisect_left(ranked, best) < self.keep(len(ranked)):
+                    return Resume(best[2], budget=self.resources[k + 1])
         return Start(budget=self.resources[0])

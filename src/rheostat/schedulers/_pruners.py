@@ -96,9 +96,8 @@ class PercentilePruner(Scheduler):
         worse = best > threshold if minimize else best < threshold
         return Decision.STOP if worse else Decision.CONTINUE
 
-    def dump(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            "type": type(self).__name__,
             "percentile": self.percentile,
             "n_startup_trials": self.n_startup_trials,
             "n_warmup_steps": self.n_warmup_steps,
@@ -126,6 +125,11 @@ class MedianPruner(PercentilePruner):
             interval_steps=interval_steps,
             n_min_trials=n_min_trials,
         )
+
+    def _settings(self) -> dict[str, Any]:
+        settings = super()._settings()
+        del settings["percentile"]  # always 50
+        return settings
 
 
 class ThresholdPruner(Scheduler):
@@ -168,9 +172,8 @@ class ThresholdPruner(Scheduler):
             return Decision.STOP
         return Decision.CONTINUE
 
-    def dump(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            "type": "ThresholdPruner",
             "lower": self.lower,
             "upper": self.upper,
             "n_warmup_steps": self.n_warmup_steps,

@@ -15,12 +15,14 @@ from collections.abc import Collection
 from typing import Any
 
 from rheostat.schedulers._base import Action, Decision, Scheduler, Start
+from rheostat.schedulers._index import ReportIndex
 from rheostat.trial import Direction, History, TrialRecord
 
-__all__ = ["RungStopper", "check_resources", "geometric_rungs"]
+__all__ = ["RungStopper", "check_int", "check_resources", "geometric_rungs"]
 
 
-def _check_int(owner: str, name: str, value: object, minimum: int) -> int:
+def check_int(owner: str, name: str, value: object, minimum: int) -> int:
+    """``value`` when it is an integer ``>= minimum``, else a ``ValueError`` naming ``owner``."""
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {value!r}")
     return value
@@ -30,14 +32,14 @@ def check_resources(
     owner: str, min_resource: object, max_resource: object, reduction_factor: object
 ) -> tuple[int, int, int]:
     """Validated ``(min_resource, max_resource, reduction_factor)``, or a ``ValueError``."""
-    lo = _check_int(owner, "min_resource", min_resource, 1)
-    hi = _check_int(owner, "max_resource", max_resource, 1)
+    lo = check_int(owner, "min_resource", min_resource, 1)
+    hi = check_int(owner, "max_resource", max_resource, 1)
     if hi < lo:
         raise ValueError(
             f"{owner}: max_resource must be >= min_resource, got max_resource={hi} < "
             f"min_resource={lo}; raise max_resource or lower min_resource"
         )
-    eta = _check_int(owner, "reduction_factor", reduction_factor, 2)
+    eta = check_int(owner, "reduction_factor", reduction_factor, 2)
     return lo, hi, eta
 
 
@@ -60,13 +62,15 @@ class RungStopper(Scheduler):
 
     Subclasses say which steps are rungs for a trial (``_rung_steps``) and which trials it is
     compared with (``_group``). Every new trial starts with ``budget=max_resource``; a report at
-    a step past it, or of NaN, is stopped. Stateless: decisions depend only on the history.
+    a step past it, or of NaN, is stopped. Stateless: decisions depend only on the history (an
+    incremental index of the reports at rung steps only makes them cheap).
     """
 
     min_resource: int
     max_resource: int
     reduction_factor: int
     n_min_trials: int
+    _index: ReportIndex  # the reports at rung steps, by group: set by subclasses
 
     def _setup(
         self,
@@ -79,7 +83,7 @@ class RungStopper(Scheduler):
         lo, hi, eta = check_resources(owner, min_resource, max_resource, reduction_factor)
         self.min_resource, self.max_resource, self.reduction_factor = lo, hi, eta
         n_min = eta if n_min_trials is None else n_min_trials
-        self.n_min_trials = _check_int(owner, "n_min_trials", n_min, 1)
+        self.n_min_trials = check_int(owner, "n_min_trials", n_min, 1)
 
     def _rung_steps(self, number: int) -> Collection[int]:
         """The steps at which trial ``number`` is judged."""
@@ -103,17 +107,10 @@ class RungStopper(Scheduler):
         if step not in self._rung_steps(trial.number):
             return Decision.CONTINUE
         group = self._group(trial.number)
-        minimize = history.direction is Direction.MINIMIZE
-        n, better = 1, 0
-        for other in history.trials:
-            if other.number == trial.number or self._group(other.number) != group:
-                continue
-            v = other.intermediate_values.get(step)
-            if v is None:
-                continue
-            n += 1
-            if (v < value) if minimize else (v > value):  # NaN compares false: never better
-                better += 1
+        sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
+        with self._index.synced(history) as index:
+            n = len(index.ranked(group, step)) + (0 if index.has(trial.number, step) else 1)
+            better = index.better(group, step, value, sign)
         if n < self.n_min_trials:
             return Decision.CONTINUE
         keep = max(1, n // self.reduction_factor)
@@ -121,16 +118,12 @@ class RungStopper(Scheduler):
 
     def _settings(self) -> dict[str, Any]:
         return {
-            "type": type(self).__name__,
             "min_resource": self.min_resource,
             "max_resource": self.max_resource,
             "reduction_factor": self.reduction_factor,
             "n_min_trials": self.n_min_trials,
         }
 
-    def dump(self) -> dict[str, Any]:
-        return self._settings()
-
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._settings().items() if k != "type")
+        args = ", ".join(f"{k}={v!r}" for k, v in self._settings().items())
         return f"{type(self).__name__}({args})"

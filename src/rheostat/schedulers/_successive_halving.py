@@ -1,90 +1,57 @@
-"""Successive halving (Jamieson and Talwalkar 2016) and ASHA (Li et al. 2020)."""
+"""Synchronous successive halving (Jamieson and Talwalkar 2016; Li et al. 2018, Algorithm 1's
+inner loop): a rung waits until it is full, then its best ``1 / eta`` go on and the rest stop."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
-from rheostat.schedulers._base import Action, Decision
+from rheostat.schedulers._base import Action, Decision, Resume, Scheduler, Start, Stop
+from rheostat.schedulers._index import ReportIndex
 from rheostat.schedulers._promotion import PromotionLadder
-from rheostat.schedulers._rungs import RungStopper, geometric_rungs
-from rheostat.trial import History, TrialRecord
+from rheostat.schedulers._rungs import check_int, check_resources, geometric_rungs
+from rheostat.trial import Direction, History, TrialRecord
 
-__all__ = ["ASHA", "SuccessiveHalving"]
-
-_ASHA_MODES = ("stop", "promote")
+__all__ = ["SuccessiveHalving"]
 
 
-class SuccessiveHalving(RungStopper):
-    """Keep the best ``1 / reduction_factor`` of the trials at each rung; stop the rest.
+class SuccessiveHalving(Scheduler):
+    """Synchronous successive halving: brackets of ``n_configurations`` trials, halved by rungs.
 
-    Rungs sit at ``min_resource * reduction_factor**k`` up to ``max_resource``. Every trial
-    starts with ``trial.budget == max_resource`` and reports one value per resource unit
-    (step ``s`` means ``s + 1`` units used), so the rung at resource ``r`` is judged at step
-    ``r - 1``. There, a trial continues when its value is among the best
-    ``max(1, n // reduction_factor)`` of the ``n`` trials that reached that step so far (itself
-    included), or when ``n < n_min_trials`` (default: ``reduction_factor``); otherwise it is
-    stopped. A NaN report, or a report past ``max_resource``, is stopped.
+    Rungs sit at ``min_resource * reduction_factor**k`` below ``max_resource``, and
+    ``max_resource`` is the top rung (``rungs()``). Trials are grouped by number into
+    brackets of ``n = n_configurations`` (default: ``reduction_factor`` to the power of the
+    number of rungs above the bottom, so that one trial reaches the top): trials ``b * n`` to
+    ``b * n + n - 1`` form bracket ``b``. In a bracket, ``n_0 = n`` trials run to the bottom
+    rung and rung ``k + 1`` gets ``n_{k+1} = max(1, n_k // reduction_factor)`` of them
+    (``bracket()``):
 
-    This is the stopping type, as in ASHA's and Optuna's pruners: a trial is judged when it
-    reaches a rung, against whoever got there first, so its decisions equal
-    ``ASHA(mode="stop")``'s. For pausing at a rung and resuming promoted trials from their
-    checkpoints, use ``ASHA(mode="promote")``.
+    >>> SuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3).bracket()
+    [(9, 1), (3, 3), (1, 9)]
 
-    >>> SuccessiveHalving(min_resource=1, max_resource=81, reduction_factor=3).rungs()
-    [1, 3, 9, 27, 81]
-    """
+    A new trial starts with ``trial.budget`` equal to the bottom rung and reports one value per
+    resource unit (step ``s`` means ``s + 1`` units used). When it reports the last step of its
+    budget below ``max_resource`` it pauses (``PAUSE``: the objective saves a checkpoint and
+    gives the worker back). Rung ``k`` of a bracket is *full* once all ``n_k`` trials sent
+    there have reported at step ``r_k - 1`` (a trial that failed or ended before getting there
+    no longer counts). Then, and only then, the best ``n_{k+1}`` of them by that report (ties
+    go to the lower number, NaN ranks last) are resumed with the budget of rung ``k + 1``
+    (``Resume``; ``trial.checkpoint.load()`` gives what they saved) and the others are stopped
+    (``Stop``: recorded ``PRUNED`` with their last report). Trials at ``max_resource`` run to
+    the end and complete. While no rung is full, a worker that asks for work starts a new
+    trial, which opens the next bracket once this one has ``n`` trials: workers never idle.
 
-    def __init__(
-        self,
-        *,
-        min_resource: int = 1,
-        max_resource: int = 81,
-        reduction_factor: int = 3,
-        n_min_trials: int | None = None,
-    ) -> None:
-        self._setup(min_resource, max_resource, reduction_factor, n_min_trials)
-        rungs = geometric_rungs(self.min_resource, self.max_resource, self.reduction_factor)
-        self._steps = frozenset(r - 1 for r in rungs if r < self.max_resource)
+    A NaN report, or a report past ``max_resource``, is stopped at once. The objective must
+    report at every step (``for step in range(start, trial.budget)``) and resume from its
+    checkpoint. A bracket whose ``n`` trials have not all been started (the study's
+    ``n_trials`` ran out) keeps its trials ``PAUSED`` at the bottom rung; a later ``optimize``
+    call starts the rest and goes on. Stateless: every decision is derived from the history.
 
-    def rungs(self) -> list[int]:
-        """The rung resources; the last one is ``max_resource`` when it is on the grid."""
-        return geometric_rungs(self.min_resource, self.max_resource, self.reduction_factor)
+    For judging each trial against whoever reached a rung first, without waiting, use
+    ``ASHA`` (``mode="stop"`` or ``"promote"``).
 
-    def _rung_steps(self, number: int) -> frozenset[int]:
-        return self._steps
-
-
-class ASHA(SuccessiveHalving):
-    """Asynchronous successive halving (Li et al. 2020), in the stopping or the promotion type.
-
-    ``mode="stop"``: every trial starts with ``trial.budget == max_resource`` and is judged at
-    each rung with the trials that have reached it so far, exactly as ``SuccessiveHalving``
-    (see there for rungs, budget and steps).
-
-    ``mode="promote"`` (the paper's Algorithm 2): rungs sit at ``min_resource *
-    reduction_factor**k`` below ``max_resource``, and ``max_resource`` is the top rung. A new
-    trial starts with ``trial.budget`` equal to the bottom rung; when it reports the last step
-    of its budget (step ``budget - 1``, below ``max_resource``) it is paused (``PAUSE``): the
-    objective saves a checkpoint and gives the worker back. Whenever a worker asks for work,
-    rungs are scanned from the top: a trial paused at rung ``k`` that is among the best
-    ``floor(n_k / reduction_factor)`` of the ``n_k`` trials that reached rung ``k`` (every
-    state counts; ties go to the lower number, NaN ranks last) is resumed with the budget of
-    rung ``k + 1`` (``Resume``), and ``trial.checkpoint.load()`` gives what it saved;
-    otherwise a new trial starts at the bottom rung. Promotion happens as soon as a trial is
-    in that top fraction, without waiting for the rung to fill. At ``max_resource`` the trial
-    runs to the end and completes.
-
-    ``n_min_trials`` (default ``reduction_factor``): no promotion from a rung that fewer
-    trials reached, and at least one from a rung that this many did. A NaN report, or a report
-    past ``max_resource``, is stopped. The objective must report at every step (``for step in
-    range(start, trial.budget)``) and resume from its checkpoint. Trials still waiting at a
-    rung when the study ends stay ``PAUSED``; a trial enqueued without a budget pauses at the
-    bottom rung like a new one. Stateless: every decision is derived from the history (the
-    trials' budgets, states and reports).
-
-    >>> ASHA(min_resource=1, max_resource=27, reduction_factor=3)
-    ASHA(min_resource=1, max_resource=27, reduction_factor=3, n_min_trials=3, mode='stop')
-    >>> ASHA(min_resource=2, max_resource=20, reduction_factor=3, mode="promote").rungs()
+    >>> SuccessiveHalving(min_resource=2, max_resource=20, reduction_factor=3).rungs()
     [2, 6, 18, 20]
     """
 
@@ -94,49 +61,102 @@ class ASHA(SuccessiveHalving):
         min_resource: int = 1,
         max_resource: int = 81,
         reduction_factor: int = 3,
-        mode: str = "stop",
-        n_min_trials: int | None = None,
+        n_configurations: int | None = None,
     ) -> None:
-        if mode not in _ASHA_MODES:
-            raise ValueError(f"ASHA: mode must be one of {_ASHA_MODES}, got {mode!r}")
-        super().__init__(
-            min_resource=min_resource,
-            max_resource=max_resource,
-            reduction_factor=reduction_factor,
-            n_min_trials=n_min_trials,
+        lo, hi, eta = check_resources(
+            "SuccessiveHalving", min_resource, max_resource, reduction_factor
         )
-        self.mode = mode
-        self._ladder: PromotionLadder | None = None
-        if mode == "promote":
-            below = [r for r in super().rungs() if r < self.max_resource]
-            self._ladder = PromotionLadder(
-                [*below, self.max_resource], self.reduction_factor, self.n_min_trials
-            )
+        self.min_resource, self.max_resource, self.reduction_factor = lo, hi, eta
+        below = [r for r in geometric_rungs(lo, hi, eta) if r < hi]
+        self._ladder = PromotionLadder([*below, hi], eta, 1)
+        top = len(self._ladder.resources) - 1
+        n = eta**top if n_configurations is None else n_configurations
+        self.n_configurations = check_int("SuccessiveHalving", "n_configurations", n, 1)
+        counts = [self.n_configurations]
+        for _ in range(top):
+            counts.append(max(1, counts[-1] // eta))
+        self._counts = tuple(counts)
+        self._index = ReportIndex(())  # only to know the unfinished trials cheaply
 
     def rungs(self) -> list[int]:
-        """The rung resources; in the promotion type the last one is always ``max_resource``."""
-        if self._ladder is not None:
-            return list(self._ladder.resources)
-        return super().rungs()
+        """The rung resources; the last one is always ``max_resource``."""
+        return list(self._ladder.resources)
 
-    def next_action(self, history: History) -> Action:
-        if self._ladder is None:
-            return super().next_action(history)
-        self._check_single_objective(history)
-        return self._ladder.next_action(history)
+    def bracket(self) -> list[tuple[int, int]]:
+        """Each rung of a bracket as ``(n_configurations, resource)``, bottom first."""
+        return list(zip(self._counts, self._ladder.resources, strict=True))
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
-        if self._ladder is None:
-            return super().on_report(history, trial, step, value)
         self._check_single_objective(history)
         return self._ladder.on_report(trial, step, value)
+
+    def next_action(self, history: History) -> Action:
+        """Stop a paused trial that a full rung did not promote, else resume one it promoted
+        (the highest rung of the oldest bracket first), else start a new trial."""
+        self._check_single_objective(history)
+        n = self.n_configurations
+        sign = -1.0 if history.direction is Direction.MAXIMIZE else 1.0
+        resume: Resume | None = None
+        with self._index.synced(history) as index:
+            open_brackets = sorted({number // n for number in index.live})
+        for b in open_brackets:  # a bracket whose trials all finished has nothing left to do
+            members = history.trials[b * n : b * n + n]
+            if len(members) < n:
+                break  # not all started yet: its bottom rung cannot be full
+            stop, promote = self._bracket_actions(members, sign)
+            if stop is not None:
+                return stop
+            if resume is None:
+                resume = promote
+        return resume if resume is not None else Start(budget=self._ladder.resources[0])
+
+    def _bracket_actions(
+        self, members: Sequence[TrialRecord], sign: float
+    ) -> tuple[Stop | None, Resume | None]:
+        """The first ``Stop`` and the highest ``Resume`` that the full rungs of a bracket call
+        for (``None`` when there is none)."""
+        resources = self._ladder.resources
+        stop: Stop | None = None
+        resume: Resume | None = None
+        expected: Sequence[TrialRecord] = members
+        for k in range(len(resources) - 1):
+            step = resources[k] - 1
+            arrived: list[tuple[bool, float, int, TrialRecord]] = []
+            for t in expected:
+                v = t.intermediate_values.get(step)
+                if v is not None:
+                    nan = math.isnan(v)
+                    arrived.append((nan, 0.0 if nan else sign * v, t.number, t))
+                elif not t.state.is_finished():
+                    return stop, resume  # rung k is not full yet
+            arrived.sort(key=lambda item: item[:3])
+            promoted = [item[3] for item in arrived[: self._counts[k + 1]]]
+            chosen = {t.number for t in promoted}
+            for _nan, _v, number, t in arrived:
+                if self._ladder.paused_rung(t) != k:
+                    continue
+                if number not in chosen:
+                    stop = stop or Stop(number)
+                else:
+                    resume = Resume(number, budget=resources[k + 1])  # the highest rung wins
+            expected = promoted
+        return stop, resume
 
     def _check_single_objective(self, history: History) -> None:
         if len(history.directions) != 1:
             raise ValueError(
-                f"ASHA needs a single-objective study; this one has {len(history.directions)} "
-                "objectives"
+                "SuccessiveHalving needs a single-objective study; this one has "
+                f"{len(history.directions)} objectives"
             )
 
     def _settings(self) -> dict[str, Any]:
-        return {**super()._settings(), "mode": self.mode}
+        return {
+            "min_resource": self.min_resource,
+            "max_resource": self.max_resource,
+            "reduction_factor": self.reduction_factor,
+            "n_configurations": self.n_configurations,
+        }
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._settings().items())
+        return f"SuccessiveHalving({args})"

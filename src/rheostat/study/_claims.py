@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rheostat.schedulers import Resume, Start, StartFrom
+from rheostat.schedulers import Resume, Start, StartFrom, Stop
 from rheostat.space import Space
 from rheostat.storage import AttrSet, Event, StateChanged, TrialCreated
 from rheostat.study._trial import Trial
+from rheostat.study._values import outcome
 from rheostat.trial import History, TrialState
 
 if TYPE_CHECKING:
     from rheostat.study._study import Study
 
-__all__ = ["choice_events", "claim_new", "claim_resume", "claim_start_from", "claim_waiting"]
+__all__ = [
+    "choice_events",
+    "claim_new",
+    "claim_resume",
+    "claim_start_from",
+    "claim_stop",
+    "claim_waiting",
+]
 
 
 def claim_waiting(study: Study, now: float) -> tuple[Trial, Event]:
@@ -129,3 +137,22 @@ def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event
         checkpoint_source=action.number,
     )
     return trial, head
+
+
+def claim_stop(study: Study, action: Stop, now: float) -> Event:
+    """The event that stops the PAUSED trial ``action.number`` for good (``PRUNED``, its last
+    report as its value)."""
+    state = study._state
+    if not 0 <= action.number < state.n_trials:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to stop trial {action.number}, which does not "
+            f"exist in study {study.study_name!r}"
+        )
+    record = state.trial(action.number)
+    if record.state is not TrialState.PAUSED:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to stop trial {action.number}, which is "
+            f"{record.state}, not PAUSED"
+        )
+    values, _message, _state = outcome(record, None, TrialState.PRUNED, None, len(state.directions))
+    return StateChanged(action.number, TrialState.PRUNED, now, values)

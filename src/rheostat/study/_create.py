@@ -73,7 +73,7 @@ def create_study(
     heartbeat_interval: float | None = 10.0,
     grace_period: float | None = None,
     max_retries: int = 0,
-    artifacts: str | os.PathLike[str] | None = None,
+    artifacts: str | os.PathLike[str] | ArtifactStore | None = None,
 ) -> Study:
     """Create a study, or with ``load_if_exists=True`` continue the one of that name.
 
@@ -87,8 +87,9 @@ def create_study(
     is failed by whichever worker notices, and retried with the same parameters up to
     ``max_retries`` times. These settings are stored with the study, so every worker uses them.
 
-    ``artifacts`` is the folder for trials' checkpoints; by default ``<name>.artifacts`` beside a
-    SQLite file, else a temporary folder.
+    ``artifacts`` is the folder (or fsspec URL, or ``ArtifactStore``) for trials' checkpoints;
+    by default ``<name>.artifacts`` beside a SQLite file, else a temporary folder.
+    ``ArtifactStore(folder, policy="delete_stopped")`` deletes pruned trials' checkpoints.
 
     >>> study = create_study(seed=1)
     >>> study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=40)
@@ -151,8 +152,10 @@ def create_study(
 
 
 def _artifact_store(
-    backend: Storage, artifacts: str | os.PathLike[str] | None
+    backend: Storage, artifacts: str | os.PathLike[str] | ArtifactStore | None
 ) -> ArtifactStore | None:
+    if isinstance(artifacts, ArtifactStore):
+        return artifacts
     if artifacts is not None:
         return ArtifactStore(artifacts)
     url = backend.url

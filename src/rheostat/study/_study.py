@@ -195,6 +195,8 @@ class Study(StudyView):
         action = self.scheduler.next_action(history) if not state.waiting else Start()
         while isinstance(action, Stop):  # a paused trial the scheduler gives up: then ask again
             self._write([claim_stop(self, action, now)], conditional=True)
+            if self._artifacts is not None:
+                self._artifacts.stopped(self._name, action.number)  # the checkpoint policy
             history = state.history()
             action = self.scheduler.next_action(history)
         if isinstance(action, Resume):
@@ -213,6 +215,8 @@ class Study(StudyView):
         for name, dist in (space or {}).items():
             trial.suggest(name, dist)
         self._write([head, *trial._take_pending(), *notes], conditional=True)
+        if isinstance(action, StartFrom) and self._artifacts is not None:
+            trial.checkpoint._fork()  # the parent's checkpoint as it is now, whatever it does next
         self._live[trial.number] = trial
         self._heartbeater.poke()
         return trial
@@ -284,7 +288,10 @@ class Study(StudyView):
                 live._finished = True
                 self._live.pop(number, None)
             self._write([*pending, StateChanged(number, new_state, time.time(), vals, msg)])
-            return self._state.trial(number)
+            record = self._state.trial(number)
+        if record.state is TrialState.PRUNED and self._artifacts is not None:
+            self._artifacts.stopped(self._name, number)  # the checkpoint policy
+        return record
 
     def _trial_number(self, trial: Trial | int) -> int:
         if isinstance(trial, Trial):

@@ -15,214 +15,35 @@ Two kinds of run feed the scheduler the same replayed learning curves (``learnin
 studies check the decisions end to end, in one thread and in four.
 
 The suite checks that every decision is a ``Decision`` and every action a ``Start``, a
-``Resume`` or a ``StartFrom`` (whose parameters lie inside the parent's distributions), for
-odd values too (NaN, infinities); that no trial is stopped before the warm-up (when the
-subclass sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``) stops the
-bad curves and one that does not never stops anything; that a pruned trial keeps its last
-reported value; that four worker threads leave every trial in a final state (or
+``Resume``, a ``StartFrom`` (whose parameters lie inside the parent's distributions) or a
+``Stop``, for odd values too (NaN, infinities); that no trial is stopped before the warm-up
+(when the subclass sets ``warmup_steps``); that a scheduler that prunes (``stops_bad_trials``)
+stops the bad curves and one that does not never stops anything; that a pruned trial keeps its
+last reported value; that four worker threads leave every trial in a final state (or
 ``PAUSED``); that, on four simulated workers, no trial is promoted twice (only a ``PAUSED``
-trial is resumed, each time with a larger budget), no paused trial is lost (each one is resumed
-or still ``PAUSED`` at the end) and no budget exceeds the scheduler's ``max_resource``; and
-that ``dump()`` is JSON.
-A NaN report may be stopped at any step, so the warm-up test reports only finite values.
+trial is resumed, each time with a larger budget), no paused trial is lost (each one is resumed,
+stopped, or still ``PAUSED`` at the end) and no budget exceeds the scheduler's
+``max_resource``; and that ``dump()`` is JSON and ``load()`` of it gives a scheduler that dumps
+and decides the same. A NaN report may be stopped at any step, so the warm-up test reports only
+finite values. The simulated runs come from ``rheostat.testing._replay``.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
-import random
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pytest
 
-from rheostat.distributions import Float, ParamValue
 from rheostat.exceptions import TrialPruned
-from rheostat.schedulers import Action, Decision, Resume, Scheduler, Start, StartFrom
+from rheostat.schedulers import Action, Decision, Resume, Scheduler, Start, StartFrom, Stop
 from rheostat.study import Trial, create_study
+from rheostat.testing._replay import is_bad, learning_curves, simulate
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
-__all__ = ["SchedulerConformance", "SimulatedRun", "is_bad", "learning_curves", "simulate"]
-
-_BAD_OFFSET = 20.0
-
-
-def learning_curves(n_trials: int, n_steps: int, *, seed: int = 0) -> list[list[float]]:
-    """Replayed loss curves (lower is better): one list of ``n_steps`` values per trial.
-
-    A good curve falls from about 2 to about its quality ``q`` in ``[0, 1)``; every third trial
-    (numbers 2, 5, 8, …) is bad: the same shape shifted up by 20.
-    """
-    rng = random.Random(seed)
-    curves = []
-    for i in range(n_trials):
-        q = rng.random()
-        offset = _BAD_OFFSET if i % 3 == 2 else 0.0
-        curves.append([offset + q + 1.0 / (s + 1) + 0.01 * rng.random() for s in range(n_steps)])
-    return curves
-
-
-def is_bad(curve: Sequence[float], direction: Direction = Direction.MINIMIZE) -> bool:
-    """Whether a curve from ``learning_curves`` (negated for maximize) is one of the bad ones."""
-    first = curve[0] if direction is Direction.MINIMIZE else -curve[0]
-    return first >= _BAD_OFFSET
-
-
-@dataclass
-class _SimTrial:
-    number: int
-    curve: list[float]
-    step_time: float
-    state: TrialState = TrialState.RUNNING
-    intermediate: dict[int, float] = field(default_factory=dict)
-    values: tuple[float, ...] | None = None
-    start: float = 0.0
-    end: float | None = None
-    budget: float | None = None
-    parent: int | None = None
-    params: dict[str, ParamValue] | None = None
-
-    def record(self) -> TrialRecord:
-        return TrialRecord(
-            number=self.number,
-            state=self.state,
-            params=self.params or {"x": (self.number % 10) / 10},
-            distributions={"x": Float(0.0, 1.0)},
-            values=self.values,
-            intermediate_values=dict(self.intermediate),
-            datetime_start=self.start,
-            datetime_complete=self.end,
-            worker_id="simulated",
-            budget=self.budget,
-            parent=self.parent,
-        )
-
-
-@dataclass(frozen=True)
-class SimulatedRun:
-    """What ``simulate`` saw: the final records, every ``(trial, step, decision)`` and every
-    ``(trial, budget)`` resumed."""
-
-    records: list[TrialRecord]
-    decisions: list[tuple[int, int, Decision]]
-    resumes: list[tuple[int, float | None]] = field(default_factory=list)
-
-
-def simulate(
-    scheduler: Scheduler,
-    curves: Sequence[Sequence[float]],
-    *,
-    n_workers: int = 3,
-    direction: Direction = Direction.MINIMIZE,
-) -> SimulatedRun:
-    """Replay ``curves`` on ``n_workers`` simulated workers against a simulated clock.
-
-    Trial ``i`` reports ``curves[i][s]`` at step ``s``; its steps take ``1 + (i % 4) / 4``
-    simulated seconds, so trials overlap and finish out of order. At each report the scheduler
-    gets a ``History`` of every trial started so far (running ones included) and decides; a
-    ``STOP`` makes the trial ``PRUNED`` with its last value, a ``PAUSE`` leaves it ``PAUSED``.
-    Either frees the worker, which then starts the next trial or resumes a ``PAUSED`` one (at the
-    step after its last report, with the new budget) as the scheduler's ``next_action`` says;
-    once every trial was started it asks only while some trial is ``PAUSED``. A resumed trial
-    whose curve has no step left completes. Fails if a decision is not a ``Decision``, an
-    action not a ``Start``, ``Resume`` or ``StartFrom``, or a resumed trial not ``PAUSED``. A
-    ``StartFrom`` starts a new trial (when fewer than ``len(curves)`` were started) that records
-    its ``parent`` and ``params`` and reports its own curve from the step after the parent's
-    last report, as if it had loaded the parent's checkpoint.
-    """
-    trials: list[_SimTrial] = []
-    queue: list[tuple[float, int, int]] = []  # (time, trial number, step)
-    decisions: list[tuple[int, int, Decision]] = []
-    resumes: list[tuple[int, float | None]] = []
-
-    def history() -> History:
-        return History("simulated", (direction,), [t.record() for t in trials], {"seed": 0})
-
-    def start_next(now: float) -> None:
-        while len(trials) < len(curves) or any(t.state is TrialState.PAUSED for t in trials):
-            action = scheduler.next_action(history())
-            if not isinstance(action, Resume):
-                break
-            trial = trials[action.number]
-            assert trial.state is TrialState.PAUSED, (
-                f"next_action resumed trial {trial.number}, which is {trial.state}, not PAUSED"
-            )
-            grows = action.budget is None or trial.budget is None or action.budget > trial.budget
-            assert grows, (
-                f"trial {trial.number} was resumed with budget {action.budget}, not more than "
-                f"its {trial.budget}"
-            )
-            resumes.append((trial.number, action.budget))
-            trial.state = TrialState.RUNNING
-            trial.budget = trial.budget if action.budget is None else action.budget
-            step = max(trial.intermediate) + 1
-            if step < len(trial.curve):
-                heapq.heappush(queue, (now + trial.step_time, trial.number, step))
-                return
-            finish(trial, Decision.CONTINUE, now)  # nothing left to report: it completes
-        else:
-            return  # every trial was started and none is paused
-
-        assert isinstance(action, (Start, StartFrom)), (
-            f"next_action returned {action!r}, not a Start, Resume or StartFrom"
-        )
-        if len(trials) >= len(curves):
-            return
-        number = len(trials)
-        step_time = 1.0 + (number % 4) / 4
-        trial = _SimTrial(number, list(curves[number]), step_time, start=now, budget=action.budget)
-        first = 0
-        if isinstance(action, StartFrom):
-            assert 0 <= action.parent < number, f"StartFrom names trial {action.parent}"
-            parent = trials[action.parent]
-            x = Float(0.0, 1.0)
-            assert set(action.params) == {"x"} and x.contains(action.params["x"]), (
-                f"StartFrom params {dict(action.params)} are not inside {{'x': {x!r}}}"
-            )
-            trial.parent, trial.params = action.parent, dict(action.params)
-            # The child continues from the parent's checkpoint: it reports its own curve from
-            # the step after the parent's last report.
-            # A curve shorter than that leaves nothing to run: the child completes unreported.
-            first = max(parent.intermediate) + 1 if parent.intermediate else 0
-        trials.append(trial)
-        if first < len(trial.curve):
-            heapq.heappush(queue, (now + step_time, number, first))
-        elif first > 0:
-            trial.state, trial.end = TrialState.COMPLETE, now
-
-    for _ in range(n_workers):
-        start_next(0.0)
-    while queue:
-        now, number, step = heapq.heappop(queue)
-        trial = trials[number]
-        value = trial.curve[step]
-        trial.intermediate[step] = value
-        decision = scheduler.on_report(history(), trial.record(), step, value)
-        assert isinstance(decision, Decision), (
-            f"on_report returned {decision!r} for trial {number} at step {step}, not a Decision"
-        )
-        decisions.append((number, step, decision))
-        if decision is Decision.CONTINUE and step + 1 < len(trial.curve):
-            heapq.heappush(queue, (now + trial.step_time, number, step + 1))
-            continue
-        finish(trial, decision, now)
-        start_next(now)
-    return SimulatedRun([t.record() for t in trials], decisions, resumes)
-
-
-def finish(trial: _SimTrial, decision: Decision, now: float) -> None:
-    """Apply the decision that ended a simulated trial's run."""
-    if decision is Decision.PAUSE:
-        trial.state = TrialState.PAUSED
-    else:
-        last = trial.intermediate[max(trial.intermediate)]
-        trial.state = TrialState.PRUNED if decision is Decision.STOP else TrialState.COMPLETE
-        trial.values = (last,) if math.isfinite(last) else None
-        trial.end = now
+__all__ = ["SchedulerConformance"]
 
 
 class _Checked(Scheduler):
@@ -231,6 +52,7 @@ class _Checked(Scheduler):
     def __init__(self, inner: Scheduler) -> None:
         self.inner = inner
         self.decisions: list[tuple[int, int, Decision]] = []
+        self.stops: set[int] = set()
         self._lock = threading.Lock()
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
@@ -245,9 +67,12 @@ class _Checked(Scheduler):
 
     def next_action(self, history: History) -> Action:
         action = self.inner.next_action(history)
-        assert isinstance(action, (Start, Resume, StartFrom)), (
-            f"next_action returned {action!r}, not a Start, Resume or StartFrom"
+        assert isinstance(action, (Start, Resume, StartFrom, Stop)), (
+            f"next_action returned {action!r}, not a Start, Resume, StartFrom or Stop"
         )
+        if isinstance(action, Stop):
+            with self._lock:
+                self.stops.add(action.number)
         return action
 
 
@@ -295,7 +120,7 @@ class SchedulerConformance:
         study.optimize(objective, n_trials=self.n_trials, n_workers=n_workers)
         records = study.trials
         study.storage.close()
-        self._check_study(records, curves, scheduler.decisions)
+        self._check_study(records, curves, scheduler.decisions, scheduler.stops)
         return records
 
     def _check_study(
@@ -303,6 +128,7 @@ class SchedulerConformance:
         records: list[TrialRecord],
         curves: list[list[float]],
         decisions: list[tuple[int, int, Decision]],
+        stops: set[int],
     ) -> None:
         assert len(records) == self.n_trials
         assert len(decisions) == sum(len(t.intermediate_values) for t in records)
@@ -326,6 +152,8 @@ class SchedulerConformance:
             if t.state is TrialState.COMPLETE:
                 assert t.last_step == len(curve) - 1, f"trial {t.number} completed early"
                 assert not any(n == t.number for n, _s in stopped)
+            elif t.number in stops:
+                assert (t.number, t.last_step) in paused, f"trial {t.number} stopped unpaused"
             else:
                 assert (t.number, t.last_step) in stopped, f"trial {t.number} was never stopped"
         if self.warmup_steps is not None:
@@ -357,10 +185,12 @@ class SchedulerConformance:
         for t in run.records:
             n_paused = sum(1 for n, _s, d in run.decisions if n == t.number and d is Decision.PAUSE)
             n_resumed = sum(1 for n, _b in run.resumes if n == t.number)
+            n_stopped = run.stops.count(t.number)
             left = 1 if t.state is TrialState.PAUSED else 0
-            assert n_resumed == n_paused - left, (
-                f"trial {t.number} was paused {n_paused} times and resumed {n_resumed} times, "
-                f"and ended {t.state}: a paused trial was lost or resumed twice"
+            assert n_resumed + n_stopped == n_paused - left, (
+                f"trial {t.number} was paused {n_paused} times, resumed {n_resumed} times and "
+                f"stopped {n_stopped} times, and ended {t.state}: a paused trial was lost or "
+                "resumed twice"
             )
             if max_resource is not None:
                 assert t.budget is None or t.budget <= max_resource, (
@@ -373,7 +203,7 @@ class SchedulerConformance:
     def test_stops_bad_trials_or_never_stops(self) -> None:
         curves = self._curves()
         run = simulate(self.make_scheduler(), curves, n_workers=3)
-        stopped = {n for n, _step, d in run.decisions if d is Decision.STOP}
+        stopped = {n for n, _step, d in run.decisions if d is Decision.STOP} | set(run.stops)
         if not self.stops_bad_trials:
             assert stopped == set(), f"trials {sorted(stopped)} were stopped"
             return
@@ -440,3 +270,15 @@ class SchedulerConformance:
         simulate(scheduler, self._curves())
         after = scheduler.dump()
         assert json.loads(json.dumps(after)) == after, "dump() must be JSON-representable"
+
+    def test_load_restores_what_dump_gave(self) -> None:
+        original = self.make_scheduler()
+        state = json.loads(json.dumps(original.dump()))
+        restored = self.make_scheduler()
+        restored.load(state)
+        assert restored.dump() == state
+        a = simulate(original, self._curves(), n_workers=3)
+        b = simulate(restored, self._curves(), n_workers=3)
+        assert (a.decisions, a.resumes, a.stops) == (b.decisions, b.resumes, b.stops)
+        with pytest.raises(ValueError, match="load"):
+            restored.load({**state, "type": "NoSuchScheduler"})

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rheostat.distributions import Int, ParamValue
-from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom
+from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom, Stop
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["SimulationResult", "simulate_study"]
@@ -54,7 +54,8 @@ class SimulationResult:
     ``(trial, step, decision)`` in the order they were made. ``time``: simulated wall-clock
     time until the last trial ended. ``compute``: resource units (steps) run by all trials
     together. ``busy_time``: simulated seconds the workers spent running steps. ``resumes``:
-    every ``(trial, budget)`` the scheduler resumed, in order.
+    every ``(trial, budget)`` the scheduler resumed, in order. ``stops``: every paused trial
+    the scheduler stopped (``Stop``), in order.
     """
 
     records: tuple[TrialRecord, ...]
@@ -63,6 +64,7 @@ class SimulationResult:
     compute: int
     busy_time: float
     resumes: tuple[tuple[int, float | None], ...] = ()
+    stops: tuple[int, ...] = ()
 
     def best(self, direction: Direction | str = Direction.MINIMIZE) -> TrialRecord | None:
         """The finished trial with the best last reported value (pruned ones included)."""
@@ -120,13 +122,14 @@ def simulate_study(
     ``n_trials``. ``StartFrom(parent, params, budget)`` starts the next trial ``k`` as if from
     the parent's checkpoint: it replays configuration ``k`` from the step after the parent's
     last report and records ``parent`` and ``params`` (``config`` set to ``k``); replayed curves do
-    not depend on the weights copied, so this models exploitation only roughly. Once every
-    trial was started, a free worker asks only while some trial is ``PAUSED``; one that gets
-    nothing to resume waits, and every waiting worker asks again after the next pause or end. A
-    finished trial's value is its last report. ``TypeError`` when the scheduler returns
-    something that is not a ``Decision``, ``Start``, ``Resume`` or ``StartFrom``; ``ValueError``
-    for a budget that is not positive, a trial with no step to run, or a resume of a trial that
-    is not ``PAUSED``.
+    not depend on the weights copied, so this models exploitation only roughly.
+    ``Stop(number)`` makes that ``PAUSED`` trial ``PRUNED`` with its last report, and the worker
+    asks again. Once every trial was started, a free worker asks only while some trial is
+    ``PAUSED``; one that gets nothing to resume waits, and every waiting worker asks again after
+    the next pause or end. A finished trial's value is its last report. ``TypeError`` when the
+    scheduler returns something that is not a ``Decision`` or an action; ``ValueError`` for a
+    budget that is not positive, a trial with no step to run, or a resume or stop of a trial
+    that is not ``PAUSED``.
     """
     direction = Direction.parse(direction)
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
@@ -164,6 +167,7 @@ def simulate_study(
     decisions: list[tuple[int, int, Decision]] = []
     compute, busy = 0, 0.0
     resumes: list[tuple[int, float | None]] = []
+    stops: list[int] = []
     idle: list[int] = []  # workers with nothing to run, lowest first
 
     def record(run: _Run) -> TrialRecord:
@@ -195,12 +199,16 @@ def simulate_study(
     def start_next(now: float, worker: int) -> bool:
         """Give ``worker`` what ``next_action`` says; ``False`` when it has nothing to run."""
         number = len(runs)
-        if number >= n_trials and not any(r.state is TrialState.PAUSED for r in runs):
-            return False
-        action = scheduler.next_action(history())
+        while True:
+            if number >= n_trials and not any(r.state is TrialState.PAUSED for r in runs):
+                return False
+            action = scheduler.next_action(history())
+            if not isinstance(action, Stop):
+                break
+            stop(now, action.number)
         if not isinstance(action, (Start, Resume, StartFrom)):
             raise TypeError(
-                f"next_action returned {action!r}, not a Start or a Resume (or a StartFrom)"
+                f"next_action returned {action!r}, not a Start, Resume, StartFrom or Stop"
             )
         if action.budget is not None and not action.budget > 0:
             raise ValueError(f"next_action returned a budget of {action.budget!r}; need > 0")
@@ -229,6 +237,18 @@ def simulate_study(
         records.append(record(run))
         heapq.heappush(queue, (now + seconds(number, first), number, first))
         return True
+
+    def stop(now: float, number: int) -> None:
+        if not 0 <= number < len(runs) or runs[number].state is not TrialState.PAUSED:
+            state = runs[number].state if 0 <= number < len(runs) else "not started"
+            raise ValueError(
+                f"next_action asked to stop trial {number}, which is {state}, not PAUSED"
+            )
+        run = runs[number]
+        last = run.intermediate[max(run.intermediate)] if run.intermediate else math.nan
+        run.state, run.values, run.end = TrialState.PRUNED, (last,), now
+        stops.append(number)
+        records[number] = record(run)
 
     def resume(now: float, worker: int, action: Resume) -> None:
         number = action.number
@@ -291,4 +311,6 @@ def simulate_study(
         idle.append(run.worker)
         idle.sort()
         fill(now)
-    return SimulationResult(tuple(records), tuple(decisions), now, compute, busy, tuple(resumes))
+    return SimulationResult(
+        tuple(records), tuple(decisions), now, compute, busy, tuple(resumes), tuple(stops)
+    )
