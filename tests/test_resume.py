@@ -42,7 +42,14 @@ _SCRIPT = textwrap.dedent(
         log(f"done {trial.number} {value!r}")
         return value
 
-    study = rheostat.create_study(study_name="s", storage=url, load_if_exists=True, seed=7)
+    # Random search: trial k's params depend on k only, not on the failed trial's outcome.
+    study = rheostat.create_study(
+        study_name="s",
+        storage=url,
+        load_if_exists=True,
+        seed=7,
+        sampler=rheostat.samplers.RandomSampler(),
+    )
     study.optimize(objective, n_trials=max(0, total - len(study.trials)))
     study.storage.close()
     """

@@ -80,7 +80,9 @@ def test_inputs_and_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _study(url: str | None = None) -> rheostat.Study:
-    study = rheostat.create_study(study_name="imp", storage=url, seed=0)
+    study = rheostat.create_study(
+        study_name="imp", storage=url, seed=0, sampler=rheostat.samplers.RandomSampler()
+    )
 
     def objective(t: rheostat.Trial) -> float:
         lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)

@@ -139,8 +139,11 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_trial_running(
     )
     try:
         deadline = time.monotonic() + 30
-        while len(study.get_trials([TrialState.COMPLETE])) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while time.monotonic() < deadline and not (
+            len(study.get_trials([TrialState.COMPLETE])) >= 2
+            and study.get_trials([TrialState.RUNNING])  # not between trials, in the sampler
+        ):
+            time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -14,7 +14,7 @@ worker threads at once; it fires once.
 >>> import rheostat
 >>> study = rheostat.create_study(seed=0)
 >>> rule = NoImprovement(patience=5)
->>> study.optimize(lambda t: t.suggest_int("x", 0, 0) + 1.0, n_trials=50, callbacks=[rule])
+>>> study.optimize(lambda t: 1.0, n_trials=50, callbacks=[rule])  # never improves
 >>> len(study.trials), rule.stopped_after
 (6, 5)
 """

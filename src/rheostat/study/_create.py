@@ -13,7 +13,7 @@ from typing import Any
 
 from rheostat.artifacts import ArtifactStore
 from rheostat.exceptions import DuplicatedStudyError
-from rheostat.samplers import RandomSampler, Sampler
+from rheostat.samplers import AutoSampler, Sampler
 from rheostat.schedulers import FIFOScheduler, Scheduler
 from rheostat.storage import AttrSet, InMemoryStorage, Storage, open_storage
 from rheostat.study._recovery import Heartbeater
@@ -80,7 +80,7 @@ def create_study(
     ``storage``: ``None`` (in memory), ``"sqlite:///study.db"`` or a ``Storage``. ``direction``
     is ``"minimize"`` (default) or ``"maximize"``; ``directions`` lists one per objective.
     ``seed`` makes the study reproducible; without one a seed is drawn and stored with the study,
-    so a resumed study keeps it. The default sampler is ``RandomSampler`` seeded from the study.
+    so a resumed study keeps it. The default sampler is ``AutoSampler`` seeded from the study.
 
     Lost workers: each running trial sends a heartbeat every ``heartbeat_interval`` seconds
     (``None``: off); a trial silent for longer than ``grace_period`` (default three intervals)
@@ -125,7 +125,7 @@ def create_study(
         study_name=name,
         storage=backend,
         directions=dirs,
-        sampler=sampler if sampler is not None else RandomSampler(),
+        sampler=sampler if sampler is not None else AutoSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
     attrs = study.system_attrs
@@ -231,7 +231,7 @@ def load_study(
         study_name=info.name,
         storage=backend,
         directions=info.directions,
-        sampler=sampler if sampler is not None else RandomSampler(),
+        sampler=sampler if sampler is not None else AutoSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
     _apply_recovery(study, study.system_attrs)
