@@ -162,3 +162,27 @@ class TestAutoConformance(SamplerConformance):
         return AutoSampler(seed=seed)
 
 
+
+
+def test_cached_decisions_match_a_fresh_sampler_as_the_study_grows() -> None:
+    # The cache reads each completed trial once; a new sampler reading everything must agree,
+    # also when trials of another shape (a conditional branch) arrive late.
+    a = Space({"kind": Categorical(["a", "b"]), "alpha": Float(0.0, 1.0)})
+    b = Space({"kind": Categorical(["a", "b"]), "depth": Int(1, 8)})
+    records = [
+        TrialRecord(
+            number=n,
+            state=TrialState.COMPLETE,
+            values=(float(n),),
+            params={k: d.from_unit(0.5) for k, d in shape.items()},
+            distributions=dict(shape),
+        )
+        for n, shape in enumerate(b if n >= 20 and n % 3 == 2 else a for n in range(40))
+    ]
+    cached = AutoSampler()
+    for n in range(0, 41, 3):
+        h = History("s", (Direction.MINIMIZE,), records[:n], {"seed": 0})
+        assert cached.choice(h, None) == AutoSampler().choice(h, None), n
+        assert cached._shared(h) == AutoSampler()._shared(h), n
+    assert cached.choice(h, None).sampler == "tpe"
+    assert list(cached._shared(h)) == ["kind"]

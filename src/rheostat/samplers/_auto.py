@@ -19,11 +19,11 @@ attribute ``sampler_choice`` (see ``rheostat best``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rheostat.distributions import Categorical, Distribution, Float, Int, ParamValue
-from rheostat.samplers._base import Sampler, intersection_space
+from rheostat.samplers._base import Sampler
 from rheostat.samplers._gp import GPSampler
 from rheostat.samplers._grid import GridSampler
 from rheostat.samplers._sobol import SobolSampler
@@ -83,6 +83,16 @@ def grid_values(dist: Distribution) -> list[ParamValue] | None:
     return None
 
 
+@dataclass
+class _Shape:
+    """What the completed trials of one study have in common (``AutoSampler``'s cache)."""
+
+    count: int = 0
+    seen: set[int] = field(default_factory=set)
+    kinds: set[frozenset[tuple[str, Distribution]]] = field(default_factory=set)
+    space: dict[str, Distribution] | None = None
+
+
 def _planned(history: History) -> int | None:
     planned = history.attrs.get("planned_trials")
     return planned if isinstance(planned, int) and planned > 0 else None
@@ -108,10 +118,16 @@ class AutoSampler(Sampler):
         self._gp = GPSampler(seed, n_startup_trials=1)  # the Sobol start is ours
         self._tpe = TPESampler(seed, n_startup_trials=0)
         self._grids: dict[tuple[tuple[str, Distribution], ...], GridSampler] = {}
-        self._shapes: dict[str, tuple[int, bool]] = {}
+        self._shapes: dict[str, _Shape] = {}
+        self._memo: tuple[History, tuple[str, int, Space | None], Choice] | None = None
 
     def __repr__(self) -> str:
         return f"AutoSampler(seed={self.seed!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.update(_shapes={}, _memo=None, _grids={})  # caches, rebuilt from the history
+        return state
 
     def load(self, state: Any) -> None:
         super().load(state)
@@ -120,33 +136,55 @@ class AutoSampler(Sampler):
 
     # -- the decision ------------------------------------------------------------------------------
 
-    def _conditional(self, history: History) -> bool:
-        """Whether completed trials differ in their parameters (a conditional space)."""
+    def _shape(self, history: History) -> _Shape:
+        """The parameters every completed trial shares, and whether trials differ in theirs,
+        brought up to date with the trials completed since the last call (finished trials never
+        change, so each is read once)."""
         complete = history.get_trials((TrialState.COMPLETE,))
-        # Finished trials never change and only grow in number, so the count is the key.
         with self._lock:
-            cached = self._shapes.get(history.study_name)
-        if cached is not None and cached[0] == len(complete):
-            return cached[1]
-        conditional = len({frozenset(t.distributions.items()) for t in complete}) > 1
-        with self._lock:
-            if len(self._shapes) >= 64:
-                self._shapes.clear()
-            self._shapes[history.study_name] = (len(complete), conditional)
-        return conditional
+            shape = self._shapes.get(history.study_name)
+            if shape is None or shape.count > len(complete):
+                if len(self._shapes) >= 16:
+                    self._shapes.clear()
+                shape = self._shapes[history.study_name] = _Shape()
+            if shape.count < len(complete):
+                for t in complete:
+                    if t.number in shape.seen:
+                        continue
+                    shape.seen.add(t.number)
+                    items = frozenset(t.distributions.items())
+                    shape.kinds.add(items)
+                    if shape.space is None:
+                        shape.space = dict(t.distributions)
+                    elif len(shape.kinds) > 1:
+                        shape.space = {
+                            k: v for k, v in shape.space.items() if t.distributions.get(k) == v
+                        }
+                shape.count = len(complete)
+            return shape
 
     def choice(self, history: History, space: Space | None = None) -> Choice:
         """The strategy for trial number ``len(history)`` and the reason for it."""
+        key = (history.study_name, len(history), space)
+        with self._lock:
+            memo = self._memo
+        if memo is not None and memo[0] is history and memo[1] == key:
+            return memo[2]  # propose, describe_choice and sample_one of one ask
+        choice = self._choose(history, space)
+        with self._lock:
+            self._memo = (history, key, choice)
+        return choice
+
+    def _choose(self, history: History, space: Space | None) -> Choice:
+        shape = self._shape(history)
         declared = space is not None
-        space = space if space is not None else intersection_space(history)
+        space = space if space is not None else Space(dict(sorted((shape.space or {}).items())))
         d = len(space)
         planned = _planned(history)
-        finished = sum(
-            1 for t in history.trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
-        )
+        finished = shape.count + len(history.get_trials((TrialState.PRUNED,)))
         size = math.prod(d.n_values for d in space.values()) if space else math.inf
         grid_limit = min(planned, 10_000) if planned is not None else GRID_LIMIT
-        if space and size <= grid_limit and (declared or not self._conditional(history)):
+        if space and size <= grid_limit and (declared or len(shape.kinds) <= 1):
             budget = f"the planned {planned} trials" if planned else f"{GRID_LIMIT} trials"
             return Choice(
                 "grid",
@@ -158,7 +196,7 @@ class AutoSampler(Sampler):
             return Choice("sobol", f"a quasi-random start of {start} trials covers the space")
         if len(history.directions) > 1:
             return Choice("tpe", f"{len(history.directions)} objectives: multi-objective TPE")
-        if not declared and self._conditional(history):
+        if not declared and len(shape.kinds) > 1:
             return Choice("tpe", "the parameters differ between trials (a conditional space)")
         if d > GP_MAX_PARAMS:
             return Choice("tpe", f"{d} parameters: more than a GP models well ({GP_MAX_PARAMS})")
@@ -176,8 +214,11 @@ class AutoSampler(Sampler):
     def _inner(self, history: History, space: Space | None) -> Sampler:
         which = self.choice(history, space).sampler
         if which == "grid":
-            return self._grid(space if space is not None else intersection_space(history))
+            return self._grid(space if space is not None else self._shared(history))
         return {"sobol": self._sobol, "gp": self._gp, "tpe": self._tpe}[which]
+
+    def _shared(self, history: History) -> Space:
+        return Space(dict(sorted((self._shape(history).space or {}).items())))
 
     def _grid(self, space: Space) -> GridSampler:
         key = tuple(space.items())
