@@ -157,7 +157,7 @@ class BOHBSampler(Sampler):
         n_min = self._n_min(len(names))
         n_good = max(n_min, self.top_n_percent * n // 100)
         n_bad = max(n_min, (100 - self.top_n_percent) * n // 100)
-        x = np.array([[_encode(space[k], t.params[k]) for k in names] for t, _v in obs])
+        x = np.array([[space[k].to_internal(t.params[k]) for k in names] for t, _v in obs])
         good, bad = x[:n_good], x[n_good : n_good + n_bad]
         is_cat = np.array([isinstance(space[k], Categorical) for k in names])
         n_choices = np.array(
@@ -230,12 +230,6 @@ def _shared_space(history: History) -> Space:
         for t in history.trials
         if (t.intermediate_values or t.state is TrialState.COMPLETE) and t.distributions
     )
-
-
-def _encode(dist: Distribution, value: ParamValue) -> float:
-    if isinstance(dist, Categorical):
-        return float(dist.index(value))
-    return dist.to_internal(value)
 
 
 def _decode(dist: Distribution, x: float) -> ParamValue:

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rheostat.distributions import Categorical, Distribution, ParamValue
+from rheostat.distributions import Distribution, ParamValue
 from rheostat.samplers._base import Sampler, _mix
 from rheostat.space import Space
 from rheostat.trial import Direction, History, TrialRecord, TrialState
@@ -51,18 +51,6 @@ _SETTINGS = (
 
 def _crc(names: Sequence[str]) -> int:
     return zlib.crc32("\x00".join(names).encode())
-
-
-def _encode(dist: Distribution, value: ParamValue) -> float:
-    if isinstance(dist, Categorical):
-        return float(dist.index(value))
-    return dist.to_internal(value)
-
-
-def _decode(dist: Distribution, x: float) -> ParamValue:
-    if isinstance(dist, Categorical):
-        return dist.choices[min(max(round(x), 0), len(dist.choices) - 1)]
-    return dist.from_internal(x)
 
 
 class _Snapshot:
@@ -150,7 +138,7 @@ class _Observations:
             if col is None:
                 col = self.keys[(name, dist)] = len(self.keys)
                 self._grow(cols=len(self.keys))
-            self.x[row, col] = _encode(dist, param)
+            self.x[row, col] = dist.to_internal(param)
             present.add(col)
         if self.n and t.number < self.numbers[self.n - 1]:
             self.in_order = False
@@ -304,7 +292,10 @@ class TPESampler(Sampler):
             rng_seed = _mix(seed, number, _SALT_PROPOSE, _crc(names))
             point = self._from_model(snap, keys, running, rng_seed, None)
             out.update(
-                {name: _decode(dist, float(v)) for (name, dist), v in zip(keys, point, strict=True)}
+                {
+                    name: dist.from_internal(float(v))
+                    for (name, dist), v in zip(keys, point, strict=True)
+                }
             )
         return out
 
@@ -321,7 +312,7 @@ class TPESampler(Sampler):
         seed = self.effective_seed(history)
         rng_seed = _mix(seed, trial.number, _SALT_ONE, _crc([name]))
         point = self._from_model(snap, [key], running, rng_seed, trial.number)
-        return _decode(distribution, float(point[0]))
+        return distribution.from_internal(float(point[0]))
 
     def _from_model(
         self,
@@ -396,5 +387,5 @@ def _liar_row(t: TrialRecord, keys: list[Key]) -> list[float] | None:
             value = proposal[name]
         else:
             return None
-        row.append(_encode(dist, value))
+        row.append(dist.to_internal(value))
     return row
