@@ -20,29 +20,17 @@ from rheostat.study import Trial
 from rheostat.testing import SamplerConformance
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
-BRANIN_MIN = 0.397887
-HARTMANN6_MIN = -3.32237
-
-_A = np.array(
-    [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8],
-     [17, 8, 0.05, 10, 0.1, 14]]
-)  # fmt: skip
-_P = 1e-4 * np.array(
-    [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
-)  # fmt: skip
-_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+from .functions import BRANIN_MIN, HARTMANN6_MIN
+from .functions import branin as branin_xy
+from .functions import hartmann6 as hartmann6_x
 
 
 def branin(trial: Trial) -> float:
-    x1, x2 = trial.suggest_float("x1", -5.0, 10.0), trial.suggest_float("x2", 0.0, 15.0)
-    b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
+    return branin_xy(trial.suggest_float("x1", -5.0, 10.0), trial.suggest_float("x2", 0.0, 15.0))
 
 
 def hartmann6(trial: Trial) -> float:
-    x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(6)])
-    return float(-np.sum(_ALPHA * np.exp(-np.sum(_A * (x - _P) ** 2, axis=1))))
+    return hartmann6_x([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(6)])
 
 
 def best_values(
