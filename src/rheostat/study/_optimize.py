@@ -100,7 +100,6 @@ class _Runner:
         self.best: float | None = None
         self.halt = False
         self.error: BaseException | None = None
-        self.running: set[int] = set()  # trials this call is running now
 
     def halted(self) -> bool:
         """Whether this call must start nothing more (error, stop, timeout)."""
@@ -134,11 +133,7 @@ class _Runner:
                 if reserved and trial._resumed:
                     with self.lock:
                         self.started -= 1
-                with self.lock:
-                    self.running.add(trial.number)
                 record = self.run_trial(trial)
-                with self.lock:
-                    self.running.discard(trial.number)
                 self.after(record)
         except BaseException as exc:
             with self.lock:
@@ -265,9 +260,7 @@ def run_optimize(
             raise
     except KeyboardInterrupt:
         runner.halt = True
-        with runner.lock:
-            running = set(runner.running)
-        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", running)
+        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran")
         raise
     finally:
         if progress is not None:

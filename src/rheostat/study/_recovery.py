@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rheostat.exceptions import StorageConflictError
@@ -200,12 +200,15 @@ def fail_dead_local_workers(study: Study) -> list[int]:
     return _fail(study, pick, retry=True)
 
 
-def fail_own_running(study: Study, reason: str, numbers: Iterable[int]) -> list[int]:
-    """Fail the given running trials of this study object (after Ctrl-C); no retry."""
-    wanted = set(numbers)
+def fail_own_running(study: Study, reason: str) -> list[int]:
+    """Fail every running trial of this study object (after Ctrl-C); no retry.
+
+    Every one, not only those whose objective had started: Ctrl-C may land between the claim
+    that created a trial and the runner noting it, and the trial must not stay RUNNING until
+    another worker finds its process gone."""
 
     def pick(record: TrialRecord) -> str | None:
-        if record.number in wanted and record.worker_id == study._worker_id:
+        if record.worker_id == study._worker_id:
             return reason
         return None
 
