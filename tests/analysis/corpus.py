@@ -13,17 +13,20 @@ import random
 from collections.abc import Callable
 
 import rheostat
-from rheostat.samplers import GridSampler, RandomSampler
+from rheostat.samplers import GridSampler, RandomSampler, Sampler
 from rheostat.schedulers import MedianPruner, ThresholdPruner
 
-Build = Callable[[int], tuple[rheostat.Study, int | None]]
+Build = Callable[..., tuple[rheostat.Study, int | None]]
+_RANDOM = RandomSampler()  # a marker: "the corpus's default", replaced by a fresh one
 
 
-def _study(seed: int, **kw: object) -> rheostat.Study:
-    # Random search: the corpus's rates are measured on studies that sample the whole space.
-    # Model-based samplers crowd bounds of unused parameters (see the issue note).
-    kw.setdefault("sampler", RandomSampler())
-    return rheostat.create_study(seed=seed, **kw)  # type: ignore[arg-type]
+def _study(seed: int, sampler: Sampler | None = _RANDOM, **kw: object) -> rheostat.Study:
+    # Random search by default: the corpus's rates are measured on studies that sample the
+    # whole space (model-based samplers crowd bounds of unused parameters, so their
+    # edge-of-range is INFO). ``sampler=None``: the library's default.
+    if sampler is _RANDOM:
+        sampler = RandomSampler()
+    return rheostat.create_study(seed=seed, sampler=sampler, **kw)  # type: ignore[arg-type]
 
 
 def _noise(trial: rheostat.Trial, scale: float) -> float:
@@ -478,9 +481,11 @@ def two_objectives(seed: int) -> tuple[rheostat.Study, int | None]:
     return study, None
 
 
-def nuisance_params(seed: int) -> tuple[rheostat.Study, int | None]:
+def nuisance_params(
+    seed: int, sampler: Sampler | None = _RANDOM
+) -> tuple[rheostat.Study, int | None]:
     """Two parameters that matter and two that hardly do (as in most real spaces)."""
-    study = _study(seed)
+    study = _study(seed, sampler)
 
     def objective(t: rheostat.Trial) -> float:
         lr = t.suggest_float("lr", 1e-5, 1e-1, log=True)

@@ -174,6 +174,36 @@ def test_edge_of_range_needs_the_top_trials_to_crowd_the_bound() -> None:
     assert not find(doctor(trials[:9], MIN), "edge-of-range")
 
 
+def test_edge_of_range_is_a_question_under_a_model_based_sampler() -> None:
+    dist = Float(0.0, 1.0)
+    crowd = [0.97, 0.9, 0.85, 0.8, 0.75] + [0.2 + 0.05 * i for i in range(10)]
+    ranked = {x: i for i, x in enumerate(crowd[:5])}
+    trials = xs(crowd, dist, lambda x: ranked.get(x, 10.0))
+    (random,) = find(doctor(trials, MIN, sampler_info={"type": "RandomSampler"}), "edge-of-range")
+    assert random.severity is Severity.WARNING and random.fix.startswith("widen 'x'")
+    (gp,) = find(doctor(trials, MIN, sampler_info={"type": "GPSampler"}), "edge-of-range")
+    assert gp.severity is Severity.INFO and gp.evidence["adaptive_sampler"] is True
+    assert "hardly matters" in gp.message
+    # the experiment that tells the two apart: the best configuration, x a quarter inward
+    assert "study.enqueue_trial({**study.best_params, 'x': 0.75})" in gp.fix
+    # auto is model-based only once it has left its Sobol' start
+    attrs = {"sampler_choice": {"sampler": "sobol"}}
+    early = doctor(trials, MIN, sampler_info={"type": "AutoSampler"}, study_attrs=attrs)
+    assert find(early, "edge-of-range")[0].severity is Severity.WARNING
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_default_sampler_on_a_healthy_study_raises_no_warning(seed: int) -> None:
+    # GP (the default here) drove the nuisance parameter 'warmup' to its low bound in these
+    # seeds; that used to be an edge-of-range WARNING on a healthy study
+    study, _ = HEALTHY["nuisance_params"](seed, sampler=None)
+    assert study.system_attrs["sampler_choice"]["sampler"] == "gp"
+    findings = study.doctor()
+    assert not [f for f in findings if f.severity is not Severity.INFO], findings
+    edges = find(findings, "edge-of-range")
+    assert edges and all(f.evidence["adaptive_sampler"] for f in edges)
+
+
 def test_grid_too_large_against_a_budget_or_when_huge() -> None:
     info = {"type": "GridSampler", "search_space": {"a": list(range(10)), "b": list(range(10))}}
     trials = xs([1.0] * 5, Float(0.0, 2.0))

@@ -120,6 +120,19 @@ class Context:
         set_(self, "n_repeated_configs", n_rep)
 
     @property
+    def adaptive(self) -> bool:
+        """Whether the trials' sampler chose them from earlier results (TPE, GP, ``auto``
+        past its first phase, a user's sampler), so a parameter's values drift with time;
+        ``False`` for random, Sobol' and grid sampling, and when the sampler is not known."""
+        kind = self.sampler_info.get("type")
+        if kind in (None, "RandomSampler", "SobolSampler", "GridSampler"):
+            return False
+        choice = self.study_attrs.get("sampler_choice")
+        if kind == "AutoSampler" and isinstance(choice, Mapping):
+            return choice.get("sampler") not in ("grid", "sobol", "random")
+        return True
+
+    @property
     def direction(self) -> Direction | None:
         """The direction of a single-objective study; ``None`` for several objectives."""
         return self.directions[0] if len(self.directions) == 1 else None

@@ -60,6 +60,17 @@ def _widened(dist: Float | Int, side: str) -> str:
     return f"Float({fmt(low)}, {fmt(high)}{log})"
 
 
+def _inward(dist: Float | Int, side: str) -> float:
+    """The value a quarter of the range in from the ``side`` bound, in the parameter's scale."""
+    low, high = float(dist.low), float(dist.high)
+    at = 0.25 if side == "low" else 0.75
+    if dist.log:
+        value = math.exp(math.log(low) + at * (math.log(high) - math.log(low)))
+    else:
+        value = low + at * (high - low)
+    return float(round(value)) if isinstance(dist, Int) else value
+
+
 def check_edge_of_range(ctx: Context) -> list[Finding]:
     """``edge-of-range`` (WARNING): the optimum probably lies outside a parameter's range.
 
@@ -70,6 +81,15 @@ def check_edge_of_range(ctx: Context) -> list[Finding]:
     to 1 (high) in the parameter's own scale (log for ``log=True``). Requiring the top-k to
     crowd the bound keeps a parameter that does not matter from firing: for one whose top-k are
     uniform, the rule fires with a probability under 1%.
+
+    Under a model-based sampler (TPE, GP, ``auto`` past its Sobol' start, a user's sampler;
+    see ``Context.adaptive``) the finding is INFO, not WARNING, and says why: such a sampler
+    moves a parameter the objective ignores wherever its model drifts, often to a bound (an
+    acquisition that is flat along a dimension is maximized at its edge), while the other
+    parameters improve, so the top-k crowd that bound with no cause. The trials alone cannot
+    tell this from a real edge (the crowding parameter's values track the improvement, so even
+    fANOVA credits it), so the fix then names the experiment that can: the best configuration
+    re-run with the parameter moved inward.
     """
     if ctx.direction is None or ctx.best is None or len(ctx.complete) < EDGE_MIN_TRIALS:
         return []
@@ -96,14 +116,29 @@ def check_edge_of_range(ctx: Context) -> list[Finding]:
         bound = dist.low if side == "low" else dist.high
         num = float(value)  # type: ignore[arg-type]  # numeric: position() was not None
         scale = "log" if dist.log else "linear"
+        verdict = "the optimum is probably outside the range"
+        fix = (
+            f"widen {name!r} past its {side} bound, e.g. to {_widened(dist, side)}, and run "
+            f"more trials; if {fmt(bound)} is a hard limit, fix {name!r} at it instead"
+        )
+        if ctx.adaptive:
+            inward = _inward(dist, side)
+            verdict = (
+                "either the optimum is outside the range, or the parameter hardly matters and "
+                f"the {ctx.sampler_info.get('type', 'model-based sampler')} drifted to the bound"
+            )
+            fix = (
+                f"check first: enqueue the best configuration with {name}={fmt(inward)} "
+                f"(study.enqueue_trial({{**study.best_params, {name!r}: {fmt(inward)}}})); if it "
+                f"does clearly worse, {fix}; if not, {name!r} does not matter here"
+            )
         out.append(
             Finding(
                 "edge-of-range",
-                Severity.WARNING,
+                Severity.INFO if ctx.adaptive else Severity.WARNING,
                 f"the best {name!r} = {fmt(num)} (trial {ctx.best.number}) is at the "
                 f"{side} bound {fmt(bound)} of {dist!r}, and the top {len(tops)} trials crowd "
-                f"it (mean position {mean:.2f}, {scale} scale): the optimum is probably outside "
-                "the range",
+                f"it (mean position {mean:.2f}, {scale} scale): {verdict}",
                 {
                     "param": name,
                     "side": side,
@@ -113,9 +148,9 @@ def check_edge_of_range(ctx: Context) -> list[Finding]:
                     "scale": scale,
                     "top_k": len(tops),
                     "top_k_mean_position": round(mean, 4),
+                    "adaptive_sampler": ctx.adaptive,
                 },
-                f"widen {name!r} past its {side} bound, e.g. to {_widened(dist, side)}, and run "
-                f"more trials; if {fmt(bound)} is a hard limit, fix {name!r} at it instead",
+                fix,
             )
         )
     return out
