@@ -218,7 +218,8 @@ def _overfitting(v: _Shape, t: _Shape | None) -> Finding | None:
         "overfitting",
         Severity.WARNING,
         f"the validation curve is best near step {fmt(v.steps[best])} and then worsens by "
-        f"{fmt(rise)} ({rise / scale:.0%} of its best) by step {fmt(v.steps[-1])}"
+        f"{fmt(rise)} ({rise / scale:.0%} of its {'range' if scale == v.span else 'best'}) by "
+        f"step {fmt(v.steps[-1])}"
         + ("" if t is not None else " (report a train_curve to confirm)"),
         evidence,
         f"keep the checkpoint of the best step (early stopping with some patience) or train for "
