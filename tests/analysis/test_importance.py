@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import rheostat
-from rheostat.analysis import importance
+from rheostat.analysis import doctor, importance
 from rheostat.cli import main
 from rheostat.distributions import Categorical, Distribution, Float
 from rheostat.trial import TrialRecord, TrialState
@@ -102,6 +102,10 @@ def test_study_importance_cli_and_doctor(tmp_path: Any, capsys: pytest.CaptureFi
     (f,) = [f for f in study.doctor() if f.code == "unimportant-parameter"]
     assert f.evidence["params"] == ["momentum"]
     assert "momentum=" in f.fix
+    assert "model-based" not in f.message  # random search: no caveat
+    gp = doctor(study.trials, study.directions, sampler_info={"type": "GPSampler"})
+    (g,) = [f for f in gp if f.code == "unimportant-parameter"]
+    assert "model-based sampler" in g.message and "random-search study" in g.message
     assert main(["importance", "imp", "--storage", url]) == 0
     out = capsys.readouterr().out
     assert "momentum" in out and "depth x lr" in out

@@ -7,7 +7,9 @@ is under ``UNIMPORTANT`` (5%) while another's is 10% or more is reported (INFO),
 trial's value to fix it at. With a few dozen trials a forest gives even an unused parameter a
 few percent, hence 5%, not 0; for scale, the fit also sees ``PROBES`` (3) made-up parameters
 drawn at random, which the objective cannot depend on: their mean share (the noise floor) is
-in the evidence. Skipped without scikit-learn.
+in the evidence. Skipped without scikit-learn. When a model-based sampler chose the trials
+the message says that fANOVA's shares are then biased (towards parameters that drifted along
+with the improvement), and that a random-search study measures them better.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ UNIMPORTANT = 0.05
 PROBES = 3
 LEAF = 5
 _PROBE = "\x00probe"
+_ADAPTIVE = (
+    " chosen by a model-based sampler, which credits parameters that drifted with the "
+    "improvement: a random-search study measures this better"
+)
 
 
 def _shares(ctx: Context) -> tuple[list[str], dict[str, float], float] | None:
@@ -79,8 +85,9 @@ def check_unimportant_parameter(ctx: Context) -> list[Finding]:
             "unimportant-parameter",
             Severity.INFO,
             f"{', '.join(repr(n) for n in low)} explain{'s' if len(low) == 1 else ''} under "
-            f"{cut:.0%} of the objective's variance each (random noise gets {floor:.1%}; fANOVA on "
-            f"{len(ctx.complete)} trials); {top!r} explains {share[top]:.0%}",
+            f"{cut:.0%} of the objective's variance{'' if len(low) == 1 else ' each'} (random "
+            f"noise gets {floor:.1%}; fANOVA on {len(ctx.complete)} trials"
+            f"{_ADAPTIVE if ctx.adaptive else ''}); {top!r} explains {share[top]:.0%}",
             {
                 "params": low,
                 "shares": [share[n] for n in low],
