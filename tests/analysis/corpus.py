@@ -18,6 +18,13 @@ from rheostat.schedulers import MedianPruner, ThresholdPruner
 
 Build = Callable[..., tuple[rheostat.Study, int | None]]
 _RANDOM = RandomSampler()  # a marker: "the corpus's default", replaced by a fresh one
+_use_random = [True]
+
+
+def use_random_search(flag: bool) -> None:
+    """Build the corpus's studies with random search (the default) or, with ``False``, with
+    the library's default sampler (``benchmarks/doctor.py --sampler default``)."""
+    _use_random[0] = flag
 
 
 def _study(seed: int, sampler: Sampler | None = _RANDOM, **kw: object) -> rheostat.Study:
@@ -25,7 +32,7 @@ def _study(seed: int, sampler: Sampler | None = _RANDOM, **kw: object) -> rheost
     # whole space (model-based samplers crowd bounds of unused parameters, so their
     # edge-of-range is INFO). ``sampler=None``: the library's default.
     if sampler is _RANDOM:
-        sampler = RandomSampler()
+        sampler = RandomSampler() if _use_random[0] else None
     return rheostat.create_study(seed=seed, sampler=sampler, **kw)  # type: ignore[arg-type]
 
 
