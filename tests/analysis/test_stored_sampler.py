@@ -15,7 +15,7 @@ def test_doctor_of_a_loaded_study_sees_the_grid_it_ran_with(tmp_path: Path) -> N
     study.optimize(lambda t: sum(t.suggest_int(f"p{i}", 0, 3) for i in range(6)), n_trials=30)
     study.storage.close()
 
-    loaded = rheostat.load_study("g", url)  # no sampler given: RandomSampler by default
+    loaded = rheostat.load_study("g", url)  # no sampler given: the stored GridSampler
     try:
         assert loaded.system_attrs["sampler"]["type"] == "GridSampler"
         codes = {f.code for f in loaded.doctor()}

@@ -13,7 +13,7 @@ from typing import Any
 
 from rheostat.artifacts import ArtifactStore
 from rheostat.exceptions import DuplicatedStudyError
-from rheostat.samplers import AutoSampler, Sampler
+from rheostat.samplers import AutoSampler, Sampler, restore_sampler
 from rheostat.schedulers import FIFOScheduler, Scheduler
 from rheostat.storage import AttrSet, InMemoryStorage, Storage, open_storage
 from rheostat.study._recovery import Heartbeater
@@ -213,7 +213,10 @@ def load_study(
 ) -> Study:
     """Open an existing study; ``StudyNotFoundError`` if there is none of that name.
 
-    ``study_name=None`` opens the only study in the storage.
+    ``study_name=None`` opens the only study in the storage. Without ``sampler`` the study
+    samples as its creator chose: a built-in sampler is rebuilt from the settings the study
+    stored (``rheostat.samplers.restore_sampler``), so every worker that opens the study by
+    name uses it; a sampler of your own must be passed again (else ``AutoSampler``).
     """
     _check_plugins(sampler, scheduler)
     backend = open_storage(storage)
@@ -234,6 +237,9 @@ def load_study(
         sampler=sampler if sampler is not None else AutoSampler(),
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
+    stored = study.system_attrs.get("sampler")
+    if sampler is None and isinstance(stored, Mapping):
+        study.sampler = restore_sampler(stored) or study.sampler
     _apply_recovery(study, study.system_attrs)
     study._artifacts = _artifact_store(backend, None)
     study._sampler_given = sampler is not None
