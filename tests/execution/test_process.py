@@ -120,7 +120,9 @@ def objective(trial):
     return 1.0
 
 if __name__ == "__main__":
-    study = rheostat.load_study("p", {url!r})
+    # random search: this test is about stopping processes, not about how long a GP fit
+    # (which may outlast the stop grace on a loaded machine) takes to notice Ctrl-C
+    study = rheostat.load_study("p", {url!r}, sampler=rheostat.samplers.RandomSampler())
     try:
         study.optimize(objective, n_trials=200, n_workers=2, executor=ProcessExecutor())
     except KeyboardInterrupt:

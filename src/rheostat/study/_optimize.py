@@ -22,6 +22,7 @@ from rheostat.study._recovery import (
     fail_dead_local_workers,
     fail_own_running,
     fail_stale_trials,
+    own_running,
 )
 from rheostat.study._trial import Trial
 from rheostat.trial import TrialRecord, TrialState
@@ -247,6 +248,7 @@ def run_optimize(
     study._stop_requested = False
     fail_dead_local_workers(study)
     fail_stale_trials(study)
+    before = own_running(study)  # not this call's: Ctrl-C leaves them RUNNING
     progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
     runner = _Runner(
         study, objective, n_trials, timeout, catch_types, callback_list, progress, max_number
@@ -260,7 +262,7 @@ def run_optimize(
             raise
     except KeyboardInterrupt:
         runner.halt = True
-        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran")
+        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", before)
         raise
     finally:
         if progress is not None:

@@ -32,6 +32,7 @@ __all__ = [
     "Heartbeater",
     "fail_dead_local_workers",
     "fail_own_running",
+    "own_running",
     "fail_stale_trials",
     "worker_is_dead",
 ]
@@ -200,15 +201,24 @@ def fail_dead_local_workers(study: Study) -> list[int]:
     return _fail(study, pick, retry=True)
 
 
-def fail_own_running(study: Study, reason: str) -> list[int]:
-    """Fail every running trial of this study object (after Ctrl-C); no retry.
+def own_running(study: Study) -> frozenset[int]:
+    """The numbers of the RUNNING trials this study object runs."""
+    with study._lock:
+        state = study._state
+        return frozenset(
+            n for n in state.running if state.trial(n).worker_id == study._worker_id
+        )
 
-    Every one, not only those whose objective had started: Ctrl-C may land between the claim
-    that created a trial and the runner noting it, and the trial must not stay RUNNING until
-    another worker finds its process gone."""
+
+def fail_own_running(study: Study, reason: str, keep: frozenset[int]) -> list[int]:
+    """Fail the running trials of this study object but those in ``keep`` (after Ctrl-C: keep
+    what ran before the interrupted ``optimize`` began, such as a trial asked by hand); no
+    retry. Every other one, not only those whose objective had started: Ctrl-C may land
+    between the claim that created a trial and the runner noting it, and the trial must not
+    stay RUNNING until another worker finds its process gone."""
 
     def pick(record: TrialRecord) -> str | None:
-        if record.worker_id == study._worker_id:
+        if record.worker_id == study._worker_id and record.number not in keep:
             return reason
         return None
 
