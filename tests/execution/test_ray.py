@@ -75,3 +75,19 @@ def test_resources_are_checked_when_made() -> None:
     assert RayExecutor()._options() == {"num_cpus": 1.0, "num_gpus": 0.0, "max_retries": 0}
     options = RayExecutor(resources_per_trial={"GPU": 1, "cpu": 2, "tpu": 4})._options()
     assert options["num_gpus"] == 1.0 and options["resources"] == {"tpu": 4.0}
+
+
+def test_ray_workers_share_a_postgresql_study(local_ray: None, postgres_db: str) -> None:
+    # the scale-out set-up: Ray tasks on a cluster, the study in PostgreSQL
+    study = rheostat.create_study(study_name="pg", storage=postgres_db, seed=4)
+    try:
+        executor = RayExecutor(resources_per_trial={"cpu": 1})
+        study.optimize(quadratic, n_trials=16, n_workers=2, executor=executor)
+        trials = study.trials
+        assert [t.number for t in trials] == list(range(16))
+        assert all(t.state is TrialState.COMPLETE for t in trials)
+        assert all(t.worker_id and t.worker_id.count(":") == 2 for t in trials)  # host:pid:token
+        assert study.best_value < 3.0
+    finally:
+        study.storage.close()
+
