@@ -210,10 +210,15 @@ def load_study(
     storage: str | Storage,
     sampler: Sampler | None = None,
     scheduler: Scheduler | None = None,
+    artifacts: str | os.PathLike[str] | ArtifactStore | None = None,
 ) -> Study:
     """Open an existing study; ``StudyNotFoundError`` if there is none of that name.
 
-    ``study_name=None`` opens the only study in the storage.
+    ``study_name=None`` opens the only study in the storage. ``artifacts`` is where trials'
+    checkpoints live, as for ``create_study``: a folder, an fsspec URL or an ``ArtifactStore``
+    (with its policy); by default ``<name>.artifacts`` beside a SQLite file. Workers that
+    share a study must give the same place, or a trial resumed by one would not find the
+    checkpoint another saved.
     """
     _check_plugins(sampler, scheduler)
     backend = open_storage(storage)
@@ -235,7 +240,7 @@ def load_study(
         scheduler=scheduler if scheduler is not None else FIFOScheduler(),
     )
     _apply_recovery(study, study.system_attrs)
-    study._artifacts = _artifact_store(backend, None)
+    study._artifacts = _artifact_store(backend, artifacts)
     study._sampler_given = sampler is not None
     return study
 
