@@ -142,6 +142,43 @@ def test_policy_on_a_real_folder(tmp_path: Path, policy: str) -> None:
                 assert saved == {"step": t.last_step + 1, "x": t.params["x"]}  # type: ignore[operator]
 
 
+def test_load_study_takes_the_artifact_store_of_its_workers(tmp_path: Path) -> None:
+    # A worker that loads the study gives it the same custom store (folder and policy) as the
+    # one that created it: it resumes the paused trials from their checkpoints there and
+    # applies the policy to the ones it stops.
+    url, folder = f"sqlite:///{tmp_path / 's.db'}", tmp_path / "ckpts"
+    scheduler = SuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
+    first = rheostat.create_study(
+        study_name="s",
+        storage=url,
+        scheduler=scheduler,
+        seed=0,
+        artifacts=ArtifactStore(folder, policy="delete_stopped"),
+    )
+    first.optimize(_training, n_trials=6)  # six of the bracket's nine wait at the bottom rung
+    assert {t.state for t in first.trials} == {TrialState.PAUSED}
+    first.storage.close()
+    worker = rheostat.load_study(
+        "s",
+        storage=url,
+        scheduler=scheduler,
+        artifacts=ArtifactStore(folder, policy="delete_stopped"),
+    )
+    try:
+        worker.optimize(_training, n_trials=3)
+        trials = worker.trials
+    finally:
+        worker.storage.close()
+    best = min(trials, key=lambda t: t.params["x"])  # type: ignore[arg-type, return-value]
+    assert best.state is TrialState.COMPLETE
+    assert sorted(best.intermediate_values) == list(range(9))  # resumed, no step repeated
+    assert ArtifactStore(folder).load("s", best.number) == {"step": 9, "x": best.params["x"]}
+    pruned = [t for t in trials if t.state is TrialState.PRUNED]
+    assert len(pruned) == 8
+    assert all(not (folder / "s" / str(t.number)).exists() for t in pruned)
+    assert not (tmp_path / "s.artifacts").exists()  # not the default folder beside the file
+
+
 # -- any fsspec URL --------------------------------------------------------------------------------
 
 

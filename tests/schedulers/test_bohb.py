@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -10,6 +11,7 @@ import rheostat
 from rheostat import Trial
 from rheostat.distributions import Categorical, Float
 from rheostat.samplers import BOHBSampler, RandomSampler, Sampler
+from rheostat.samplers._bohb import observations_by_budget
 from rheostat.schedulers import BOHB, Hyperband, Scheduler
 from rheostat.space import Space
 from rheostat.testing import SamplerConformance, SchedulerConformance
@@ -61,6 +63,33 @@ def test_model_uses_the_largest_budget_with_enough_observations() -> None:
     assert sampler.model_budget(history, SPACE) == 3
     assert BOHBSampler(min_points_in_model=20).model_budget(history, SPACE) == 1
     assert sampler.model_budget(history_at({1: 4}, n=4), SPACE) is None
+
+
+def test_with_rung_budgets_only_completed_rungs_are_observations() -> None:
+    # Hyperband's rungs at 1, 3 and 9: 20 trials stopped at 1, 6 paused at 3, and 6 resumed to
+    # 9 that have got to step 5 so far. Budget 6 (step 5) is no rung: the model uses budget 3,
+    # where 12 trials completed, as the paper does; without budgets it would use step 5's 6.
+    def trial(i: int, budget: int, reached: int, state: TrialState) -> TrialRecord:
+        x, y = (i * 0.618) % 1.0, (i * 0.382 + 0.1) % 1.0
+        return TrialRecord(
+            number=i,
+            state=state,
+            params={"x": x, "y": y},
+            distributions=dict(SPACE),
+            intermediate_values={s: loss(x, y) + 1 / (s + 1) for s in range(reached)},
+            budget=budget,
+        )
+
+    trials = [trial(i, 1, 1, TrialState.PRUNED) for i in range(20)]
+    trials += [trial(i, 3, 3, TrialState.PAUSED) for i in range(20, 26)]
+    trials += [trial(i, 9, 6, TrialState.RUNNING) for i in range(26, 32)]
+    history = History("s", (Direction.MINIMIZE,), trials, {"seed": 0})
+    by_budget = observations_by_budget(history)
+    assert sorted(by_budget) == [1, 3]
+    assert [len(by_budget[b]) for b in (1, 3)] == [32, 12]
+    assert BOHBSampler().model_budget(history, SPACE) == 3
+    bare = [dataclasses.replace(t, budget=None) for t in trials]
+    assert BOHBSampler().model_budget(History("s", history.directions, bare), SPACE) == 6
 
 
 def proposals(sampler: Sampler, history: History, n: int) -> list[dict[str, object]]:

@@ -159,3 +159,57 @@ def test_enqueued_trials_survive_reload(study: Study, tmp_path: Path) -> None:
     study.optimize(_objective, n_trials=1)
     assert len(study.trials) == 2
     assert study.trials[1].params["x"] != 4.5
+
+
+# -- budgets from the scheduler ----------------------------------------------------------------
+
+
+def _training(trial: Trial) -> float:
+    """Loss falls like 1/step towards x; resumes from its checkpoint; records its budgets."""
+    x = trial.suggest_float("x", 0.0, 1.0)
+    assert trial.budget is not None, f"trial {trial.number} got no budget"
+    trial.set_user_attr(f"budget_{trial.budget:g}", True)
+    state = trial.checkpoint.load() or {"step": 0}
+    loss = 1.0
+    for step in range(state["step"], int(trial.budget)):
+        loss = x + 1.0 / (step + 1)
+        trial.checkpoint.save({"step": step + 1})
+        trial.report(loss, step)
+        if trial.should_prune():
+            raise rheostat.TrialPruned()
+    return loss
+
+
+def test_an_enqueued_trial_gets_its_budget_from_the_scheduler() -> None:
+    # Hyperband(1, 9, 3): trials 0-8 form a bracket starting at resource 1, trials 9-13 one
+    # starting at 3. The trial enqueued after nine have run is trial 9: it starts at 3.
+    scheduler = rheostat.schedulers.Hyperband(min_resource=1, max_resource=9, reduction_factor=3)
+    study = rheostat.create_study(scheduler=scheduler, seed=0)
+    study.enqueue_trial({"x": 0.0})  # trial 0, the best configuration: bracket 0, budget 1
+    study.optimize(_training, n_trials=9)
+    first = study.trials[0]
+    assert first.state is TrialState.COMPLETE  # promoted twice, to the full budget
+    assert first.budget == 9
+    assert {k for k in first.user_attrs if k.startswith("budget_")} == {
+        "budget_1",
+        "budget_3",
+        "budget_9",
+    }
+    assert study.enqueue_trial({"x": 0.5}) == 9
+    study.optimize(_training, n_trials=1)
+    queued = study.trials[9]
+    assert queued.params == {"x": 0.5}
+    assert "budget_3" in queued.user_attrs  # bracket 1's bottom rung, set by the scheduler
+    assert queued.state is TrialState.PAUSED  # waits there for the rest of its bracket
+    assert sorted(queued.intermediate_values) == [0, 1, 2]
+
+
+def test_an_enqueued_trial_pauses_at_the_bottom_rung_of_asha() -> None:
+    scheduler = rheostat.schedulers.ASHA(max_resource=9, mode="promote")
+    study = rheostat.create_study(scheduler=scheduler, seed=0)
+    study.enqueue_trial({"x": 0.9})  # a bad one: paused at resource 1, never promoted
+    study.optimize(_training, n_trials=6)
+    queued = study.trials[0]
+    assert queued.budget == 1
+    assert queued.state is TrialState.PAUSED
+    assert dict(queued.intermediate_values) == {0: 0.9 + 1.0}

@@ -1,8 +1,10 @@
 """BOHB's model (Falkner et al. 2018): a TPE-like kernel density ratio fitted per budget.
 
-Observations are read from the history by budget: a report at step ``s`` is an observation at
-budget ``s + 1`` (resource units), and a ``COMPLETE`` trial that reported nothing counts at an
-unlimited budget. The model is fitted on the largest budget with at least ``n_min + 2``
+Observations are read from the history by budget (``observations_by_budget``): at the budgets
+the scheduler gave trials (Hyperband's rungs), a trial's report at the last step of a budget
+is an observation there; without budgets, a report at step ``s`` is an observation at budget
+``s + 1`` (resource units); a ``COMPLETE`` trial that reported nothing counts at an unlimited
+budget. The model is fitted on the largest budget with at least ``n_min + 2``
 observations, ``n_min = max(d + 1, min_points_in_model)`` for ``d`` parameters: the best
 ``max(n_min, top_n_percent% of N)`` form the good density ``l(x)``, the next
 ``max(n_min, (100 - top_n_percent)% of N)`` the bad one ``g(x)``. Both are products of
@@ -35,20 +37,37 @@ _SALT = 0xB0B
 def observations_by_budget(
     history: History,
 ) -> dict[float, list[tuple[TrialRecord, float]]]:
-    """``{budget: [(trial, value), ...]}`` of every finite report (budget ``step + 1``) and of
-    every ``COMPLETE`` trial without reports (budget ``inf``), single objective.
+    """``{budget: [(trial, value), ...]}``, single objective.
+
+    When the scheduler gave trials budgets (``trial.budget``; Hyperband's rungs), observations
+    are taken at those budgets only, as in the paper: trial ``t`` is observed at budget ``b``
+    once it reported a finite value at step ``ceil(b) - 1`` (a trial on its way to a larger
+    budget counts only at the budgets it completed). Otherwise every finite report is an
+    observation at budget ``step + 1``. A ``COMPLETE`` trial without reports counts at budget
+    ``inf``.
 
     >>> from rheostat.trial import TrialRecord
     >>> t = TrialRecord(number=0, state=TrialState.PRUNED, intermediate_values={0: 2.0, 2: 1.0})
     >>> sorted(observations_by_budget(History("s", (Direction.MINIMIZE,), [t])))
     [1, 3]
+    >>> rungs = [TrialRecord(number=i, state=TrialState.PAUSED, budget=b,
+    ...     intermediate_values={s: 1.0 for s in range(b)}) for i, b in enumerate((1, 3))]
+    >>> sorted(observations_by_budget(History("s", (Direction.MINIMIZE,), rungs)).items())
+    [(1, [...]), (3, [...])]
     """
+    given = sorted({t.budget for t in history.trials if t.budget is not None})
+    rungs = [(b, math.ceil(b) - 1) for b in given if math.isfinite(b)]
     out: dict[float, list[tuple[TrialRecord, float]]] = {}
     for t in history.trials:
         if t.intermediate_values:
-            for step, value in t.intermediate_values.items():
+            values = t.intermediate_values
+            if rungs:
+                pairs = [(b, values[s]) for b, s in rungs if s in values]
+            else:
+                pairs = [(step + 1, value) for step, value in values.items()]
+            for budget, value in pairs:
                 if math.isfinite(value):
-                    out.setdefault(step + 1, []).append((t, value))
+                    out.setdefault(budget, []).append((t, value))
         elif t.state is TrialState.COMPLETE and t.values and math.isfinite(t.values[0]):
             out.setdefault(math.inf, []).append((t, t.values[0]))
     return out

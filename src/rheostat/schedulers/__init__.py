@@ -1,10 +1,11 @@
 """Schedulers decide, after each report, whether a trial continues, stops or pauses.
 
 ``MedianPruner``, ``PercentilePruner`` and ``ThresholdPruner`` stop bad trials early;
-``FIFOScheduler`` (the default) runs every trial to the end. ``ASHA`` and ``Hyperband`` stop
-trials at rungs of growing budget; ``ASHA(mode="promote")`` pauses them at rungs and resumes the
-promoted ones from their checkpoints; ``SuccessiveHalving`` (synchronous) pauses them until a
-rung is full, then resumes its best and stops the rest. ``BOHB`` is Hyperband paired with
+``FIFOScheduler`` (the default) runs every trial to the end. ``ASHA`` stops trials at rungs of
+growing budget; ``ASHA(mode="promote")`` pauses them at rungs and resumes the promoted ones
+from their checkpoints; ``SuccessiveHalving`` (synchronous) pauses them until a rung is full,
+then resumes its best and stops the rest; ``Hyperband`` runs brackets of it from several
+starting budgets in turn. ``BOHB`` is Hyperband paired with
 ``rheostat.samplers.BOHBSampler``. ``PBT`` replaces the worst trials of a population with
 perturbed copies of the best. ``Scheduler`` is the base class.
 """

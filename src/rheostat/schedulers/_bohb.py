@@ -8,7 +8,8 @@ __all__ = ["BOHB"]
 
 
 class BOHB(Hyperband):
-    """BOHB's scheduling half: exactly ``Hyperband``'s brackets and stopping rules.
+    """BOHB's scheduling half: exactly ``Hyperband``'s brackets of synchronous successive
+    halving, filled in the same order (trial ``k`` joins ``bracket_of(k)``).
 
     BOHB replaces Hyperband's random configurations with ones drawn from a density model
     fitted on the largest budget with enough observations. Schedulers never choose parameters

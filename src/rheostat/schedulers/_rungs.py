@@ -1,4 +1,4 @@
-"""Rung-based stopping shared by successive halving, ASHA and Hyperband.
+"""Rung-based stopping for ASHA's stopping type, and the checks every rung scheduler shares.
 
 Resource is counted in steps: a trial that reported step ``s`` has used ``s + 1`` units, so the
 objective reports one value per unit, ``for step in range(trial.budget)``. A rung at resource

@@ -26,20 +26,22 @@ __all__ = [
 ]
 
 
-def claim_waiting(study: Study, now: float) -> tuple[Trial, Event]:
-    """The oldest WAITING trial (an enqueued configuration or a retry)."""
+def claim_waiting(study: Study, now: float, budget: float | None = None) -> tuple[Trial, Event]:
+    """The oldest WAITING trial (an enqueued configuration or a retry), with its own budget (a
+    retry keeps the failed trial's) or else ``budget`` (what the scheduler gives a new trial)."""
     state = study._state
     number = next(iter(state.waiting))
     record = state.trial(number)
     fixed = dict(record.system_attrs.get("fixed_params") or {})
     proposal = dict(record.system_attrs.get("proposal") or {})  # kept by a retry
-    head = StateChanged(number, TrialState.RUNNING, now, worker_id=study._worker_id)
+    budget = record.budget if record.budget is not None else budget
+    head = StateChanged(number, TrialState.RUNNING, now, worker_id=study._worker_id, budget=budget)
     trial = Trial(
         study,
         number,
         fixed_params=fixed,
         proposal=proposal,
-        budget=record.budget,
+        budget=budget,
         seed=study.seed,
     )
     return trial, head

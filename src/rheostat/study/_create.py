@@ -210,6 +210,7 @@ def load_study(
     storage: str | Storage,
     sampler: Sampler | None = None,
     scheduler: Scheduler | None = None,
+    artifacts: str | os.PathLike[str] | ArtifactStore | None = None,
 ) -> Study:
     """Open an existing study; ``StudyNotFoundError`` if there is none of that name.
 
@@ -217,6 +218,11 @@ def load_study(
     samples as its creator chose: a built-in sampler is rebuilt from the settings the study
     stored (``rheostat.samplers.restore_sampler``), so every worker that opens the study by
     name uses it; a sampler of your own must be passed again (else ``AutoSampler``).
+
+    ``artifacts`` is where trials' checkpoints live, as for ``create_study``: a folder, an
+    fsspec URL or an ``ArtifactStore`` (with its policy); by default ``<name>.artifacts`` beside
+    a SQLite file. Workers that share a study must give the same place, or a trial resumed by
+    one would not find the checkpoint another saved.
     """
     _check_plugins(sampler, scheduler)
     backend = open_storage(storage)
@@ -241,7 +247,7 @@ def load_study(
     if sampler is None and isinstance(stored, Mapping):
         study.sampler = restore_sampler(stored) or study.sampler
     _apply_recovery(study, study.system_attrs)
-    study._artifacts = _artifact_store(backend, None)
+    study._artifacts = _artifact_store(backend, artifacts)
     study._sampler_given = sampler is not None
     return study
 

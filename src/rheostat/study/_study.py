@@ -144,8 +144,12 @@ class Study(StudyView):
     def ask(self, space: Space | Mapping[str, Distribution] | None = None) -> Trial:
         """Start a trial and return it.
 
-        An enqueued trial (``enqueue_trial``) runs first; a scheduler may instead resume a paused
-        trial (``Resume``). With ``space``, every parameter of the space is sampled now and is in
+        An enqueued trial (``enqueue_trial``) runs before any new one, with the budget the
+        scheduler gives a new trial (``Start``); a scheduler may instead resume a paused trial
+        (``Resume``) first. While a trial is enqueued a scheduler's ``StartFrom`` (PBT's exploit)
+        waits, and the enqueued trial runs with no budget (PBT: one segment).
+
+        With ``space``, every parameter of the space is sampled now and is in
         ``trial.params``; without it, parameters are sampled as the objective suggests them.
         ``GridExhaustedError`` when a grid has no point left; ``TuningFinishedError`` after
         ``finish_tuning()``.
@@ -192,7 +196,7 @@ class Study(StudyView):
         check_tuning_open(self, state.system_attrs)
         history = state.history()
         notes: list[Event] = []
-        action = self.scheduler.next_action(history) if not state.waiting else Start()
+        action = self.scheduler.next_action(history)
         while isinstance(action, Stop):  # a paused trial the scheduler gives up: then ask again
             self._write([claim_stop(self, action, now)], conditional=True)
             if self._artifacts is not None:
@@ -203,8 +207,9 @@ class Study(StudyView):
             trial, head = claim_resume(self, action, now)
         elif not allow_new:
             return None
-        elif state.waiting:
-            trial, head = claim_waiting(self, now)
+        elif state.waiting:  # the scheduler's Start budget is the enqueued trial's
+            budget = action.budget if isinstance(action, Start) else None
+            trial, head = claim_waiting(self, now, budget)
         elif max_number is not None and state.n_trials >= max_number:
             return None
         elif isinstance(action, StartFrom):
