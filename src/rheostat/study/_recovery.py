@@ -7,8 +7,9 @@
   that no longer exists is failed at once.
 - A failed lost trial is retried with the same parameters while it has retries left
   (``max_retries``): the retry is a new ``WAITING`` trial whose system attribute ``retry_of``
-  names the trial it repeats. Failing and enqueueing go in one conditional append, so two
-  workers noticing the same loss retry it once.
+  names the trial it repeats. Failing and enqueueing go in one append that claims the lost
+  trial's next state change and the retry's number (``_claims``), so two workers noticing the
+  same loss retry it once, and a trial whose worker tells its result meanwhile is not failed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from rheostat.exceptions import StorageConflictError
 from rheostat.storage import AttrSet, Event, Heartbeat, StateChanged, TrialCreated
+from rheostat.study._claims import change_key, trial_key
 from rheostat.trial import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -128,8 +130,9 @@ def _retry_events(study: Study, record: TrialRecord, number: int) -> list[Event]
 def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: bool) -> list[int]:
     """Fail every RUNNING trial for which ``pick`` gives a reason; retry it if allowed.
 
-    One conditional append per attempt, so a trial is failed and retried once however many
-    workers notice it. Returns the numbers failed by this call.
+    One append per attempt, claiming each failed trial's next state change and each retry's
+    number, so a trial is failed and retried once however many workers notice it. Returns the
+    numbers failed by this call.
     """
     with study._lock:
         for _ in range(_MAX_ATTEMPTS):
@@ -137,6 +140,7 @@ def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: boo
             state = study._state
             now = time.time()
             events: list[Event] = []
+            claims: list[str] = []
             failed: list[int] = []
             next_number = state.n_trials
             for number in sorted(state.running):
@@ -145,16 +149,18 @@ def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: boo
                 if reason is None:
                     continue
                 events.append(StateChanged(number, TrialState.FAILED, now, message=reason))
+                claims.append(change_key(state, number))
                 failed.append(number)
                 if retry:
                     extra = _retry_events(study, record, next_number)
                     if extra:
+                        claims.append(trial_key(next_number))
                         next_number += 1
                         events += extra
             if not events:
                 return []
             try:
-                study._write(events, conditional=True)
+                study._write(events, claims)
             except StorageConflictError:
                 continue
             for number in failed:
