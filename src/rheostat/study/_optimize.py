@@ -245,6 +245,7 @@ def run_optimize(
         run_remote(study, objective, n_trials, timeout, workers, catch_types, executor)
         return
     study._stop_requested = False
+    asked_before = set(study._live_running())  # e.g. by hand: not this call's to fail
     fail_dead_local_workers(study)
     fail_stale_trials(study)
     progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
@@ -260,7 +261,9 @@ def run_optimize(
             raise
     except KeyboardInterrupt:
         runner.halt = True
-        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran")
+        fail_own_running(
+            study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", asked_before
+        )
         raise
     finally:
         if progress is not None:

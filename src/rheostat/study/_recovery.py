@@ -19,7 +19,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from rheostat.exceptions import StorageConflictError
@@ -206,15 +206,16 @@ def fail_dead_local_workers(study: Study) -> list[int]:
     return _fail(study, pick, retry=True)
 
 
-def fail_own_running(study: Study, reason: str) -> list[int]:
-    """Fail every running trial of this study object (after Ctrl-C); no retry.
+def fail_own_running(study: Study, reason: str, keep: Collection[int] = ()) -> list[int]:
+    """Fail every running trial of this study object but those in ``keep`` (after Ctrl-C,
+    the trials it ran before ``optimize`` began, e.g. asked by hand); no retry.
 
-    Every one, not only those whose objective had started: Ctrl-C may land between the claim
-    that created a trial and the runner noting it, and the trial must not stay RUNNING until
-    another worker finds its process gone."""
+    Every other one, not only those whose objective had started: Ctrl-C may land between the
+    claim that created a trial and the runner noting it, and the trial must not stay RUNNING
+    until another worker finds its process gone."""
 
     def pick(record: TrialRecord) -> str | None:
-        if record.worker_id == study._worker_id:
+        if record.worker_id == study._worker_id and record.number not in keep:
             return reason
         return None
 
