@@ -1,10 +1,16 @@
 """The SQL backend's hot path: append and read on raw DBAPI connections.
 
 SQLAlchemy builds the engine, the schema and the rare statements; the statements that run on
-every trial go straight to the driver, which makes an append several times cheaper. Each call
-checks a connection out of the engine's pool (so SQLite's PRAGMAs apply) and returns it at once
-(~10 µs): a connection kept per thread would never return to the pool when its thread ends, and
-the sixteenth thread would wait for the pool's timeout.
+every trial go straight to the driver, which makes an append several times cheaper. On SQLite
+each call checks a connection out of the engine's pool (so the PRAGMAs apply) and returns it at
+once (~10 µs): a connection kept per thread would never return to the pool when its thread
+ends, and the sixteenth thread would wait for the pool's timeout. On a server the pool pings
+the server on every checkout, a round trip as dear as the statement itself; so the hot path
+keeps its own stack of idle connections (in autocommit, taken out of the engine's pool, shared
+by all threads, at most ``_MAX_IDLE`` kept), and a call that finds its connection closed (the
+server restarted, a proxy or ``pg_terminate_backend`` closed it while it idled) retries once on
+a new one. (Only a server that dies between committing an append and answering leaves the
+outcome unknown; the retry then finds its claims taken and reports a conflict.)
 
 An append, in one transaction:
 
@@ -29,7 +35,8 @@ while the function runs. Reads are one statement too.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -42,6 +49,7 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _NOT_FOUND = "RS404"  # SQLSTATEs raised by rheostat_append
 _REFUSED = "RS409"
 _UNIQUE_VIOLATION = "23505"
+_MAX_IDLE = 16
 
 # The append of steps 1-3 above, for PostgreSQL. Every value is a parameter; the study name is
 # only ever compared with a column.
@@ -86,7 +94,11 @@ class DBAPIPath:
         self._engine = engine
         self._sqlite = sqlite
         self._p = p
-        self._dbapi_error: type[Exception] = engine.dialect.dbapi.Error  # type: ignore[union-attr]
+        dbapi: Any = engine.dialect.dbapi
+        self._dbapi_error: type[Exception] = dbapi.Error
+        self._operational_error: type[Exception] = dbapi.OperationalError
+        self._idle: list[Any] = []  # server connections in autocommit, most recent last
+        self._idle_lock = threading.Lock()
         self._sql_exists = f"SELECT 1 FROM rheostat_studies WHERE name = {p}"
         self._sql_read = (
             "SELECT payload FROM rheostat_events WHERE study_id = "
@@ -109,6 +121,43 @@ class DBAPIPath:
 
     def _conn(self) -> Any:
         return self._engine.raw_connection()
+
+    @contextlib.contextmanager
+    def _server_conn(self, fresh: bool = False) -> Iterator[Any]:
+        """An autocommit connection from the idle stack (or a new one), put back afterwards
+        unless it broke. ``fresh``: a new one, not one that may have gone stale."""
+        conn = None
+        if not fresh:
+            with self._idle_lock:
+                conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._engine.raw_connection()  # pinged by the pool: good now
+            new: Any = conn.driver_connection
+            new.autocommit = True
+        try:
+            yield conn
+        finally:
+            driver = conn.driver_connection
+            if driver is None or driver.closed or not driver.autocommit:
+                self._drop(conn)  # broken, or left inside a transaction
+            else:
+                self._keep(conn)
+
+    def _keep(self, conn: Any) -> None:
+        with self._idle_lock:
+            if len(self._idle) < _MAX_IDLE:
+                self._idle.append(conn)
+                return
+        self._give_back(conn)
+
+    def _give_back(self, conn: Any) -> None:
+        with contextlib.suppress(Exception):
+            conn.driver_connection.autocommit = False  # as SQLAlchemy expects it
+        self._put_back(conn)
+
+    def _dropped(self, exc: BaseException, conn_closed: bool) -> bool:
+        """Whether ``exc`` says the connection was gone before the statement ran."""
+        return isinstance(exc, self._operational_error) and conn_closed
 
     @staticmethod
     def _put_back(conn: Any) -> None:
@@ -196,53 +245,81 @@ class DBAPIPath:
         unless: Sequence[str],
         also: Callable[[Any, int, int], None] | None,
     ) -> int:
-        conn = self._conn()
-        driver = conn.driver_connection
-        # Alone, the call is its own transaction (one round trip); with ``also`` it is not
-        # committed before ``also`` has run.
-        driver.autocommit = also is None
-        cur = conn.cursor()
-        try:
-            cur.execute(self._sql_pg_append, (study, list(payloads), list(claims), list(unless)))
-            study_id, last = cur.fetchone()
-            if also is not None:
-                also(cur, int(study_id), int(last) - len(payloads))
-                conn.commit()
-            return int(last)
-        except self._dbapi_error as exc:
-            self._rollback(conn)
-            state = getattr(exc, "sqlstate", None)
-            if state == _NOT_FOUND:
-                raise StudyNotFoundError(f"no study named {study!r}") from None
-            if state == _REFUSED:
-                detail = getattr(getattr(exc, "diag", None), "message_primary", None)
-                raise StorageConflictError(str(detail or "a claim is already taken")) from None
-            if state == _UNIQUE_VIOLATION:
-                raise StorageConflictError(
-                    "another writer stored these sequence numbers or claims first"
-                ) from None
-            raise
-        except BaseException:
-            self._rollback(conn)
-            raise
-        finally:
-            cur.close()
-            with contextlib.suppress(Exception):
-                driver.autocommit = False  # as SQLAlchemy expects it on its next checkout
-            self._put_back(conn)
+        params = (study, list(payloads), list(claims), list(unless))
+        for attempt in range(2):
+            with self._server_conn(fresh=attempt > 0) as conn:
+                driver = conn.driver_connection
+                cur = conn.cursor()
+                try:
+                    if also is not None:
+                        # Not committed before ``also`` has run (alone, the call is its own
+                        # transaction: one round trip).
+                        driver.autocommit = False
+                    cur.execute(self._sql_pg_append, params)
+                    study_id, last = cur.fetchone()
+                    if also is not None:
+                        also(cur, int(study_id), int(last) - len(payloads))
+                        conn.commit()
+                        driver.autocommit = True
+                    return int(last)
+                except self._dbapi_error as exc:
+                    if attempt == 0 and self._dropped(exc, driver.closed):
+                        continue  # a stale connection: once more on a new one
+                    self._rollback(conn)
+                    self._raise_append_error(exc, study)
+                    raise
+                except BaseException:
+                    self._rollback(conn)
+                    raise
+                finally:
+                    cur.close()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _raise_append_error(exc: BaseException, study: str) -> None:
+        state = getattr(exc, "sqlstate", None)
+        if state == _NOT_FOUND:
+            raise StudyNotFoundError(f"no study named {study!r}") from None
+        if state == _REFUSED:
+            detail = getattr(getattr(exc, "diag", None), "message_primary", None)
+            raise StorageConflictError(str(detail or "a claim is already taken")) from None
+        if state == _UNIQUE_VIOLATION:
+            raise StorageConflictError(
+                "another writer stored these sequence numbers or claims first"
+            ) from None
 
     def _rollback(self, conn: Any) -> None:
         try:
             conn.rollback()
-        except Exception:  # report the first error; drop the connection
-            self._drop(conn)
+            conn.driver_connection.autocommit = True
+        except Exception:  # report the first error; the connection is dropped
+            with contextlib.suppress(Exception):
+                conn.driver_connection.close()
 
     def read(self, study: str, since: int) -> list[str]:
         """The payloads after sequence ``since``, in order."""
-        conn = self._conn()
-        driver = conn.driver_connection
-        if not self._sqlite:
-            driver.autocommit = True  # one statement: no transaction to end
+        if self._sqlite:
+            conn = self._conn()
+            try:
+                return self._read(conn, study, since)
+            except StudyNotFoundError:
+                raise
+            except BaseException:
+                self._drop(conn)
+                raise
+            finally:
+                self._put_back(conn)
+        for attempt in range(2):
+            with self._server_conn(fresh=attempt > 0) as conn:
+                try:
+                    return self._read(conn, study, since)
+                except self._operational_error as exc:
+                    if attempt == 0 and self._dropped(exc, conn.driver_connection.closed):
+                        continue  # a stale connection: once more on a new one
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, conn: Any, study: str, since: int) -> list[str]:
         cur = conn.cursor()
         try:
             cur.execute(self._sql_read, (study, since))
@@ -252,17 +329,12 @@ class DBAPIPath:
                 if cur.fetchone() is None:
                     raise StudyNotFoundError(f"no study named {study!r}")
             return [r[0] for r in rows]
-        except StudyNotFoundError:
-            raise
-        except BaseException:
-            self._drop(conn)
-            raise
         finally:
             cur.close()
-            if not self._sqlite:
-                with contextlib.suppress(Exception):
-                    driver.autocommit = False
-            self._put_back(conn)
 
     def close(self) -> None:
-        """Nothing to release: every call returns its connection to the pool."""
+        """Return the idle server connections to the engine's pool."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            self._give_back(conn)
