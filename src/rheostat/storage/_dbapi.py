@@ -69,7 +69,7 @@ BEGIN
     END IF;
     IF cardinality(p_claims) + cardinality(p_unless) > 0 THEN
         SELECT string_agg(claim, ', ') INTO v_taken FROM rheostat_claims
-            WHERE study_id = o_study AND (claim = ANY (p_claims) OR claim = ANY (p_unless));
+            WHERE study_id = o_study AND claim = ANY (p_claims || p_unless);
         IF v_taken IS NOT NULL THEN
             RAISE EXCEPTION '% already taken', v_taken USING ERRCODE = 'RS409';
         END IF;

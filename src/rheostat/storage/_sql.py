@@ -235,7 +235,8 @@ class SQLStorage(Storage):
                     self._migrate_1_to_2(conn)
                 if version <= 2:
                     self._migrate_2_to_3(conn)
-            if conn.dialect.name == "postgresql" and version != SCHEMA_VERSION:
+            if conn.dialect.name == "postgresql":  # replaced on every opening: it follows
+                # this rheostat's code, and the call is cheap
                 cur = conn.connection.cursor()  # no parameters: its '%' is not a placeholder
                 try:
                     cur.execute(PG_APPEND_FUNCTION)
