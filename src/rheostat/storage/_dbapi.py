@@ -61,6 +61,7 @@ CREATE OR REPLACE FUNCTION rheostat_append(
 DECLARE
     v_n integer := cardinality(p_payloads);
     v_taken text;
+    v_key text;
 BEGIN
     UPDATE rheostat_studies SET last_seq = last_seq + v_n WHERE name = p_name
         RETURNING id, last_seq INTO o_study, o_last;
@@ -68,8 +69,14 @@ BEGIN
         RAISE EXCEPTION 'no such study' USING ERRCODE = 'RS404';
     END IF;
     IF cardinality(p_claims) + cardinality(p_unless) > 0 THEN
-        SELECT string_agg(claim, ', ') INTO v_taken FROM rheostat_claims
-            WHERE study_id = o_study AND claim = ANY (p_claims || p_unless);
+        -- One primary-key probe per key: a single "claim = ANY (...)" was planned as a scan of
+        -- all the study's claims, so an append grew slower as the study grew.
+        FOREACH v_key IN ARRAY p_claims || p_unless LOOP
+            IF EXISTS (SELECT 1 FROM rheostat_claims
+                       WHERE study_id = o_study AND claim = v_key) THEN
+                v_taken := concat_ws(', ', v_taken, v_key);
+            END IF;
+        END LOOP;
         IF v_taken IS NOT NULL THEN
             RAISE EXCEPTION '% already taken', v_taken USING ERRCODE = 'RS409';
         END IF;
