@@ -78,7 +78,7 @@ def _throughput_worker(
     study = _open(lib, url, name)
     done = errors = 0
     first_error = ""
-    appends = [0, 0]  # rheostat: appends, and those refused by a compare-and-set conflict
+    appends = [0, 0]  # rheostat: appends, and those refused (a claim another worker took)
     if lib == "rheostat":
         from rheostat.exceptions import StorageConflictError
 
@@ -268,11 +268,12 @@ def _report(data: dict[str, Any], args: argparse.Namespace) -> str:
     lines += ["", "## Targets", ""] + [f"- {t}" for t in data["targets"]]
     lines += [
         "",
-        "A refused append is an `ask` whose compare-and-set claim of the next trial number lost "
-        "to another worker's append (any event: a tell, a claim, a heartbeat); the worker reads "
-        "the new events and tries again. Each attempt costs a read and an append that waits for "
-        "the study's row lock, so where most appends are refused, claims, not the objective or "
-        "the sampler, bound the rate.",
+        "A refused append is an `ask` whose claim of the next trial number (`trial:N`) another "
+        "worker's `ask` took first; tells, reports and heartbeats claim nothing a new trial "
+        "needs, so they never refuse one (storage schema version 3; before it, any append did). "
+        "The loser backs off for a random while, reads the new events and tries again. With a "
+        "no-op objective every worker asks all the time, so asks, not the objective or the "
+        "sampler, contend: each refusal costs an append and a read.",
     ]
     errors = [
         f"{row['database']} {row['workers']} workers, {lib}: {row[lib]['first_error']}"

@@ -5,7 +5,7 @@
     RheostatError                   base of everything below
     ├── StudyNotFoundError          fix input: the study name or the storage URL is wrong
     ├── DuplicatedStudyError        fix input: pass load_if_exists=True or another name
-    ├── StorageConflictError        retry: another writer appended since this one read
+    ├── StorageConflictError        retry: another writer took an append's claim first
     ├── GridExhaustedError          abandon: every grid point has been taken
     ├── HoldoutError                fix the workflow: the held-out test set is misused
     │   ├── HoldoutLockedError      call study.finish_tuning() before scoring the holdout
@@ -49,7 +49,8 @@ class DuplicatedStudyError(RheostatError):
 
 
 class StorageConflictError(RheostatError):
-    """A conditional append lost a race: another writer appended first. Re-read and retry."""
+    """An append was refused: another writer took one of its claims first (or a key it must
+    not find taken). Nothing was written. Re-read and decide again."""
 
 
 class GridExhaustedError(RheostatError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -35,9 +36,17 @@ def _study(tmp_path: Path, name: str = "shared") -> str:
 
 
 def _worker(url: str, *args: str, cwd: Path) -> subprocess.Popen[str]:
+    # The worker runs in another folder: a relative PYTHONPATH (PYTHONPATH=src) must still
+    # find the rheostat under test, not another installed one.
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p
+        )
     return subprocess.Popen(
         [sys.executable, "-m", "rheostat", "worker", "shared", "--storage", url, *args],
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

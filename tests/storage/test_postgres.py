@@ -191,41 +191,44 @@ def test_the_password_shows_nowhere(postgres_url: str, postgres_db: str) -> None
 # -- concurrency ---------------------------------------------------------------------------------
 
 
-def test_an_insert_that_collides_is_rolled_back_and_retried(postgres_db: str) -> None:
-    # A writer that does not lock the study row (older code, a hand-written INSERT) holds
-    # sequence number 1 uncommitted: our insert of 1 waits for it, fails on the primary key,
-    # and must roll back and take 2 (or report a conflict when it was conditional).
+def test_an_uncommitted_append_holds_its_numbers_and_claims(postgres_db: str) -> None:
+    # Another writer's append, in a transaction it has not committed (as with
+    # update_trials_on_append), holds the study's row: our append waits for it. When it rolls
+    # back, ours takes its sequence number (no gap) and its claim; when it commits, our append
+    # of the same claim is refused, and nothing of ours is written.
     import psycopg
 
     storage = SQLStorage(postgres_db)
     try:
         storage.create_study("s", _MIN)
-        (sid,) = _query(postgres_db, "SELECT id FROM rheostat_studies")[0]
         u = sa.make_url(postgres_db)
+        payload = '{"e":"attr","n":null,"k":"raw","v":1,"sys":false}'
         with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database) as raw:
-            for raw_seq, expect_seq, outcome in ((1, None, 2), (3, 2, "conflict")):
+            for key, finish, outcome in (("k1", "rollback", 1), ("k2", "commit", "refused")):
                 results: list[object] = []
                 raw.execute(
-                    "INSERT INTO rheostat_events (study_id, seq, payload) VALUES (%s, %s, %s)",
-                    (sid, raw_seq, '{"e":"attr","n":null,"k":"raw","v":1,"sys":false}'),
+                    "SELECT * FROM rheostat_append(%s, %s::text[], %s::text[], %s::text[])",
+                    ("s", [payload], [key], []),
                 )
 
-                def append(expect: int | None = expect_seq, out: list[object] = results) -> None:
+                def append(claim: str = key, out: list[object] = results) -> None:
                     try:
-                        out.append(storage.append("s", [AttrSet(None, "ours", 2)], expect))
+                        out.append(storage.append("s", [AttrSet(None, "ours", 2)], [claim]))
                     except StorageConflictError:
-                        out.append("conflict")
+                        out.append("refused")
 
                 writer = threading.Thread(target=append)
                 writer.start()
                 time.sleep(0.3)
-                assert writer.is_alive(), "the append did not wait for the uncommitted row"
-                raw.commit()
+                assert writer.is_alive(), "the append did not wait for the uncommitted one"
+                getattr(raw, finish)()
                 writer.join(timeout=30)
                 assert results == [outcome]
         keys = [e.key for e in storage.read("s") if isinstance(e, AttrSet)]
-        assert keys == ["raw", "ours", "raw"]
-        assert storage.append("s", [AttrSet(None, "next", 3)], expect_seq=3) == 4
+        assert keys == ["ours", "raw"]
+        assert storage.append("s", [AttrSet(None, "next", 3)], ["k3"]) == 3
+        claims = _query(postgres_db, "SELECT claim, seq FROM rheostat_claims ORDER BY seq")
+        assert claims == [("k1", 1), ("k2", 2), ("k3", 3)]
     finally:
         storage.close()
 
@@ -243,7 +246,7 @@ def test_many_processes_append_to_one_study(postgres_db: str, tmp_path: Path) ->
     finally:
         storage.close()
     seqs = [row[0] for row in _query(postgres_db, "SELECT seq FROM rheostat_events ORDER BY seq")]
-    assert seqs == list(range(1, n_procs * n_appends + 1))
+    assert seqs == list(range(1, n_procs * n_appends // 2 + n_appends // 2 + 1))
 
 
 # -- whole studies -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from rheostat.exceptions import RheostatError, StudyNotFoundError
+from rheostat.exceptions import RheostatError, StorageConflictError, StudyNotFoundError
 from rheostat.storage import AttrSet, InMemoryStorage, SQLStorage, open_storage
 from rheostat.storage._sql import SCHEMA_VERSION
 from rheostat.testing import check_race, race_appends
@@ -65,7 +65,10 @@ def test_two_storages_on_one_file_see_each_other(db: Path) -> None:
     try:
         a.create_study("s", [Direction.MINIMIZE])
         assert a.append("s", [AttrSet(None, "from a", 1)]) == 1
-        assert b.append("s", [AttrSet(None, "from b", 2)], expect_seq=1) == 2
+        assert a.append("s", [], ["trial:0"]) == 1
+        assert b.append("s", [AttrSet(None, "from b", 2)], ["trial:1"]) == 2
+        with pytest.raises(StorageConflictError, match="trial:0"):
+            b.append("s", [AttrSet(None, "lost", 2)], ["trial:0"])  # a took it
         assert [e.key for e in a.read("s") if isinstance(e, AttrSet)] == ["from a", "from b"]
         # b deletes the study and creates a new one of the same name: a must see the new one.
         b.delete_study("s")
@@ -167,4 +170,5 @@ def test_many_processes_append_to_one_file(tmp_path: Path) -> None:
     finally:
         storage.close()
     seqs = [row[0] for row in _query(db, "SELECT seq FROM rheostat_events ORDER BY seq")]
-    assert seqs == list(range(1, n_procs * n_appends + 1))
+    assert seqs == list(range(1, n_procs * n_appends // 2 + n_appends // 2 + 1))
+    assert _query(db, "SELECT last_seq FROM rheostat_studies") == [(seqs[-1],)]

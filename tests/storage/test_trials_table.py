@@ -1,6 +1,6 @@
 """The materialized trials table (schema version 2) matches the replayed log: after random
 histories appended in random batches, after concurrent appends, and after migrating a
-version 1 database. On SQLite and on PostgreSQL."""
+version 1 database (to the current version). On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -234,7 +234,7 @@ def test_migrating_a_version_1_database(url: str) -> None:
     try:
         with engine.connect() as conn:
             version = conn.execute(sa.text("SELECT version FROM rheostat_schema")).scalar()
-        assert version == SCHEMA_VERSION == 2
+        assert version == SCHEMA_VERSION == 3
         with engine.connect() as conn:  # the migration filled the table: no query needed
             rows = conn.execute(sa.text("SELECT COUNT(*) FROM rheostat_trials")).scalar()
         assert rows == _n_trials(histories["a"]) + _n_trials(histories["b"])
@@ -250,7 +250,7 @@ def test_migrating_a_version_1_database(url: str) -> None:
     finally:
         storage.close()
         engine.dispose()
-    reopened = SQLStorage(url)  # a second opening finds version 2 and changes nothing
+    reopened = SQLStorage(url)  # a second opening finds version 3 and changes nothing
     try:
         _assert_table_matches_log(reopened, "a")
     finally:

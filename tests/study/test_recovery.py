@@ -11,6 +11,7 @@ import pytest
 import rheostat
 from rheostat import Float, Study, Trial, TrialState
 from rheostat.storage import ParamSet, TrialCreated
+from rheostat.study._claims import trial_key
 from rheostat.study._recovery import fail_stale_trials
 
 
@@ -39,7 +40,7 @@ def _plant_lost_trial(study: Study, x: float, worker: str = "elsewhere:1:dead") 
             TrialCreated(number, TrialState.RUNNING, time.time(), worker_id=worker),
             ParamSet(number, "x", x, Float(-1.0, 1.0)),
         ],
-        conditional=True,
+        [trial_key(number)],
     )
     return number
 
@@ -192,7 +193,7 @@ def test_a_retry_keeps_the_samplers_proposal(url: str, studies: list[Study]) -> 
                 0, TrialState.RUNNING, time.time(), worker_id="elsewhere:1:x", proposal={"x": 0.2}
             )
         ],
-        conditional=True,
+        [trial_key(0)],
     )
     time.sleep(0.15)
     study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0))

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from rheostat.exceptions import DuplicatedStudyError, StorageConflictError, StudyNotFoundError
-from rheostat.storage._base import Storage, StudyInfo
+from rheostat.storage._base import Storage, StudyInfo, check_claims
 from rheostat.storage._events import AttrSet, Event, decode_event, encode_event
 from rheostat.trial import Direction
 
 __all__ = ["InMemoryStorage"]
+
+
+@dataclass
+class _Study:
+    info: StudyInfo
+    log: list[Event] = field(default_factory=list)
+    claims: set[str] = field(default_factory=set)
 
 
 class InMemoryStorage(Storage):
@@ -19,7 +27,7 @@ class InMemoryStorage(Storage):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._studies: dict[str, tuple[StudyInfo, list[Event]]] = {}
+        self._studies: dict[str, _Study] = {}
 
     @property
     def url(self) -> str:
@@ -33,10 +41,10 @@ class InMemoryStorage(Storage):
                     "to continue it, or choose another name"
                 )
             info = StudyInfo(name, tuple(directions), time.time())
-            self._studies[name] = (info, [])
+            self._studies[name] = _Study(info)
             return info
 
-    def _get(self, name: str) -> tuple[StudyInfo, list[Event]]:
+    def _get(self, name: str) -> _Study:
         try:
             return self._studies[name]
         except KeyError:
@@ -46,18 +54,26 @@ class InMemoryStorage(Storage):
 
     def get_study(self, name: str) -> StudyInfo:
         with self._lock:
-            return self._get(name)[0]
+            return self._get(name).info
 
     def list_studies(self) -> list[StudyInfo]:
         with self._lock:
-            return [info for info, _ in self._studies.values()]
+            return [s.info for s in self._studies.values()]
 
     def delete_study(self, name: str) -> None:
         with self._lock:
             self._get(name)
             del self._studies[name]
 
-    def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
+    def append(
+        self,
+        study: str,
+        events: Sequence[Event],
+        claims: Collection[str] = (),
+        *,
+        unless: Collection[str] = (),
+    ) -> int:
+        keys, guards = check_claims(claims, unless)
         # Only attributes carry arbitrary user values: check those as a SQL backend would (the
         # same TypeError), and keep a JSON copy so a later change to the caller's dict is not
         # seen in the history. Other events hold only numbers, strings and distributions.
@@ -68,14 +84,14 @@ class InMemoryStorage(Storage):
             for e in events
         ]
         with self._lock:
-            log = self._get(study)[1]
-            if expect_seq is not None and len(log) != expect_seq:
-                raise StorageConflictError(
-                    f"study {study!r} is at sequence {len(log)}, not {expect_seq}"
-                )
-            log.extend(events)
-            return len(log)
+            found = self._get(study)
+            taken = [k for k in (*keys, *guards) if k in found.claims]
+            if taken:
+                raise StorageConflictError(f"study {study!r}: {', '.join(taken)} already taken")
+            found.claims.update(keys)
+            found.log.extend(events)
+            return len(found.log)
 
     def read(self, study: str, since: int = 0) -> list[Event]:
         with self._lock:
-            return self._get(study)[1][since:]
+            return self._get(study).log[since:]

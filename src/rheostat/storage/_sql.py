@@ -1,22 +1,29 @@
 """The SQL backend on SQLAlchemy Core: SQLite (the embedded default) and PostgreSQL.
 
-Tables: ``rheostat_schema`` (one row: the schema version), ``rheostat_studies`` and
-``rheostat_events`` (primary key ``(study_id, seq)``, so two writers can never store the same
-sequence number: that key is the compare-and-set); since schema version 2 also
-``rheostat_trials``, one row per trial for ``query_trials``, and ``rheostat_trials_seq``, the
-last event each study's rows include (see ``_trials``). Opening a version 1 database migrates it
-under the schema lock. SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed append
-survives the process being killed, and readers never block the writer. PostgreSQL runs on
-psycopg 3 (a bare ``postgresql://`` URL means ``postgresql+psycopg://``); processes that open a
-fresh database at once create the schema under a transaction-scoped advisory lock, one after the
-other. Every statement is parameterized; a study name is only ever data.
+Tables: ``rheostat_schema`` (one row: the schema version); ``rheostat_studies``, whose
+``last_seq`` is the sequence number of each study's last event (since schema version 3);
+``rheostat_events`` (primary key ``(study_id, seq)``); since version 2 ``rheostat_trials``, one
+row per trial for ``query_trials``, and ``rheostat_trials_seq``, the last event each study's rows
+include (see ``_trials``); since version 3 ``rheostat_claims`` (primary key
+``(study_id, claim)``): the keys appends have taken, each with the sequence number of the append
+that took it. How an append allocates numbers and takes claims is in ``_dbapi``; on PostgreSQL
+it is the server-side function ``rheostat_append``, created with the schema.
+
+Opening an older database migrates it under the schema lock, one version at a time (1 -> 2
+fills the trials table; 2 -> 3 adds ``last_seq`` from each study's log, the claims table and the
+function). Stop workers of an older rheostat before upgrading: they would not keep ``last_seq``.
+SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed append survives the process
+being killed, and readers never block the writer. PostgreSQL runs on psycopg 3 (a bare
+``postgresql://`` URL means ``postgresql+psycopg://``); processes that open a fresh database at
+once create the schema under a transaction-scoped advisory lock, one after the other. Every
+statement is parameterized; a study name is only ever data.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,15 +36,15 @@ from rheostat.exceptions import (
     StorageConflictError,
     StudyNotFoundError,
 )
-from rheostat.storage._base import Storage, StudyInfo
-from rheostat.storage._dbapi import DBAPIPath
+from rheostat.storage._base import MAX_CLAIM_LENGTH, Storage, StudyInfo, check_claims
+from rheostat.storage._dbapi import PG_APPEND_FUNCTION, DBAPIPath
 from rheostat.storage._events import Event, decode_event, encode_event
 from rheostat.storage._trials import TrialsTable, TrialSummary
 from rheostat.trial import Direction, TrialState
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_LOCK = int.from_bytes(b"rheostat", "big")  # a PostgreSQL advisory lock key
 # Many worker threads check a connection out for each call and return it at once: keep a few
@@ -53,6 +60,7 @@ _studies = sa.Table(
     sa.Column("name", sa.String(512), nullable=False, unique=True),
     sa.Column("directions", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False, server_default="0"),  # version 3
 )
 
 
@@ -93,6 +101,15 @@ _trials_seq = sa.Table(  # schema version 2: the last event each study's rows in
     "rheostat_trials_seq",
     _metadata,
     _study_key(),
+    sa.Column("seq", sa.Integer, nullable=False),
+)
+
+
+_claims = sa.Table(  # schema version 3: the keys appends have taken (see _dbapi)
+    "rheostat_claims",
+    _metadata,
+    _study_key(),
+    sa.Column("claim", sa.String(MAX_CLAIM_LENGTH), primary_key=True),
     sa.Column("seq", sa.Integer, nullable=False),
 )
 
@@ -204,17 +221,27 @@ class SQLStorage(Storage):
                 # lock makes them take turns, and the commit releases it. (SQLite: BEGIN
                 # IMMEDIATE already does.)
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
-            _metadata.create_all(conn, checkfirst=True)
+            _metadata.create_all(conn, checkfirst=True)  # new tables; never alters old ones
             version = conn.execute(sa.select(_schema.c.version)).scalar()
-            if version is None:
-                conn.execute(_schema.insert().values(version=SCHEMA_VERSION))
-            elif version == 1:
-                self._migrate_1_to_2(conn)
-            elif version > SCHEMA_VERSION:
+            if version is not None and version > SCHEMA_VERSION:
                 raise RheostatError(
                     f"storage {self.url} has schema version {version}, newer than this "
                     f"rheostat's {SCHEMA_VERSION}; upgrade rheostat"
                 )
+            if version is None:
+                conn.execute(_schema.insert().values(version=SCHEMA_VERSION))
+            else:
+                if version == 1:
+                    self._migrate_1_to_2(conn)
+                if version <= 2:
+                    self._migrate_2_to_3(conn)
+            if conn.dialect.name == "postgresql":  # replaced on every opening: it follows
+                # this rheostat's code, and the call is cheap
+                cur = conn.connection.cursor()  # no parameters: its '%' is not a placeholder
+                try:
+                    cur.execute(PG_APPEND_FUNCTION)
+                finally:
+                    cur.close()
 
     def _migrate_1_to_2(self, conn: Connection) -> None:
         """Fill the new trials table by replaying each study's log (under the schema lock)."""
@@ -225,6 +252,22 @@ class SQLStorage(Storage):
         finally:
             cur.close()
         conn.execute(_schema.update().values(version=2))
+
+    @staticmethod
+    def _migrate_2_to_3(conn: Connection) -> None:
+        """Add ``rheostat_studies.last_seq``, set from each study's log (under the schema lock;
+        ``create_all`` has made the claims table). Conditional appends of version 2 claimed
+        nothing, so the claims table starts empty."""
+        conn.exec_driver_sql(
+            "ALTER TABLE rheostat_studies ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0"
+        )
+        last = (
+            sa.select(sa.func.coalesce(sa.func.max(_events.c.seq), 0))
+            .where(_events.c.study_id == _studies.c.id)
+            .scalar_subquery()
+        )
+        conn.execute(_studies.update().values(last_seq=last))
+        conn.execute(_schema.update().values(version=3))
 
     def close(self) -> None:
         self._fast.close()
@@ -281,6 +324,7 @@ class SQLStorage(Storage):
             sid = self._study_id(conn, name)
             conn.execute(_trials.delete().where(_trials.c.study_id == sid))
             conn.execute(_trials_seq.delete().where(_trials_seq.c.study_id == sid))
+            conn.execute(_claims.delete().where(_claims.c.study_id == sid))
             conn.execute(_events.delete().where(_events.c.study_id == sid))
             conn.execute(_studies.delete().where(_studies.c.id == sid))
 
@@ -290,7 +334,15 @@ class SQLStorage(Storage):
             raise self._not_found(name)
         return int(sid)
 
-    def append(self, study: str, events: Sequence[Event], expect_seq: int | None = None) -> int:
+    def append(
+        self,
+        study: str,
+        events: Sequence[Event],
+        claims: Collection[str] = (),
+        *,
+        unless: Collection[str] = (),
+    ) -> int:
+        keys, guards = check_claims(claims, unless)
         payloads = [encode_event(e) for e in events]
 
         def update_trials(cur: Any, study_id: int, last: int) -> None:
@@ -298,7 +350,7 @@ class SQLStorage(Storage):
 
         also = update_trials if self._update_trials else None
         try:
-            return self._fast.append(study, payloads, expect_seq, also)
+            return self._fast.append(study, payloads, keys, guards, also)
         except StudyNotFoundError:
             raise self._not_found(study) from None
         except StorageConflictError as exc:
@@ -325,7 +377,7 @@ class SQLStorage(Storage):
             found[:] = [r.summary() for r in self._table.query(cur, study_id, states)]
 
         try:
-            self._fast.append(study, [], None, catch_up_and_read)
+            self._fast.append(study, [], also=catch_up_and_read)
         except StudyNotFoundError:
             raise self._not_found(study) from None
         return found

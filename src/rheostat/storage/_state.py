@@ -28,6 +28,7 @@ __all__ = ["StudyState"]
 class _TrialBuilder:
     __slots__ = (
         "budget",
+        "changes",
         "datetime_complete",
         "datetime_start",
         "distributions",
@@ -70,6 +71,7 @@ class _TrialBuilder:
         self.parent = event.parent
         self.message: str | None = None
         self.record: TrialRecord | None = None
+        self.changes = 0  # state changes applied since creation
 
     def build(self) -> TrialRecord:
         if self.record is None:
@@ -130,6 +132,13 @@ class StudyState:
     def state_of(self, number: int) -> TrialState:
         """The current state of trial ``number``."""
         return self._trials[number].state
+
+    def changes_of(self, number: int) -> int:
+        """How many state changes of trial ``number`` replay has applied (0 when it still has
+        the state it was created with). Every reader of the log counts the same, so
+        ``(number, changes_of(number) + 1)`` names the next change of the trial: what a writer
+        claims to change it (see ``rheostat.study._claims``)."""
+        return self._trials[number].changes
 
     def records(self) -> list[TrialRecord]:
         """All trial records in number order (the list is shared: do not mutate it)."""
@@ -221,6 +230,7 @@ class StudyState:
         else:
             return False
         b.state = new
+        b.changes += 1
         if new is TrialState.RUNNING:
             self.running.add(b.number)
         else:

@@ -1,6 +1,25 @@
 """What ``ask`` claims: the next waiting trial, a new one, a resumed one, or one started from a
-parent's checkpoint. Each function builds the live trial and the event that claims it; the
-study appends that event conditionally, so a claim happens once however many workers race."""
+parent's checkpoint. Each function builds the live trial, the event that claims it and the
+claim keys the study appends it with (``Storage.append(..., claims=...)``), so a claim happens
+once however many workers race, and only writers that want the same thing refuse each other.
+
+The keys (each taken at most once per study, by the database):
+
+- ``trial:N`` -- creating trial number ``N`` (``ask`` of a new trial, ``enqueue_trial``, a
+  retry). Numbers stay unique and contiguous: a writer claims the number after the last trial
+  it has read. A grid point, a PBT replacement and the ``n_trials`` cap are decided from the
+  trials created before ``N``, which the claimant has all read, so they are taken once too.
+- ``state:N:K`` -- the ``K``-th state change of trial ``N`` (``StudyState.changes_of``): starting
+  a waiting trial, resuming or stopping a paused one, pausing, telling or failing a running one.
+  Two workers can never resume (promote) the same pause, a lost trial is failed and retried
+  once, and a trial failed as lost is not also completed.
+- ``tuning-finished`` -- taken by ``finish_tuning``; every claim of a trial by ``ask`` is made
+  ``unless`` it is taken, so an ``ask`` on a stale view is refused, reads, and raises
+  ``TuningFinishedError``.
+- ``holdout`` and ``holdout-score:I`` -- registering the held-out set, and its ``I``-th scoring.
+
+Heartbeats, reports, parameters and attributes claim nothing and never refuse anything.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from rheostat.schedulers import Resume, Start, StartFrom, Stop
 from rheostat.space import Space
-from rheostat.storage import AttrSet, Event, StateChanged, TrialCreated
+from rheostat.storage import AttrSet, Event, StateChanged, StudyState, TrialCreated
 from rheostat.study._trial import Trial
 from rheostat.study._values import outcome
 from rheostat.trial import History, TrialState
@@ -17,16 +36,33 @@ if TYPE_CHECKING:
     from rheostat.study._study import Study
 
 __all__ = [
+    "TUNING_FINISHED",
+    "change_key",
     "choice_events",
     "claim_new",
     "claim_resume",
     "claim_start_from",
     "claim_stop",
     "claim_waiting",
+    "trial_key",
 ]
 
+TUNING_FINISHED = "tuning-finished"
 
-def claim_waiting(study: Study, now: float, budget: float | None = None) -> tuple[Trial, Event]:
+
+def trial_key(number: int) -> str:
+    """The claim of trial number ``number``'s creation."""
+    return f"trial:{number}"
+
+
+def change_key(state: StudyState, number: int) -> str:
+    """The claim of trial ``number``'s next state change, as ``state`` has read it."""
+    return f"state:{number}:{state.changes_of(number) + 1}"
+
+
+def claim_waiting(
+    study: Study, now: float, budget: float | None = None
+) -> tuple[Trial, Event, str]:
     """The oldest WAITING trial (an enqueued configuration or a retry), with its own budget (a
     retry keeps the failed trial's) or else ``budget`` (what the scheduler gives a new trial)."""
     state = study._state
@@ -44,12 +80,12 @@ def claim_waiting(study: Study, now: float, budget: float | None = None) -> tupl
         budget=budget,
         seed=study.seed,
     )
-    return trial, head
+    return trial, head, change_key(state, number)
 
 
 def claim_new(
     study: Study, history: History, space: Space | None, action: Start, now: float
-) -> tuple[Trial, Event]:
+) -> tuple[Trial, Event, str]:
     """A new trial with the sampler's joint proposal."""
     proposal = study.sampler.propose(history, space)
     number = study._state.n_trials
@@ -62,7 +98,7 @@ def claim_new(
         budget=action.budget,
     )
     trial = Trial(study, number, proposal=proposal, budget=action.budget, seed=study.seed)
-    return trial, head
+    return trial, head, trial_key(number)
 
 
 def choice_events(study: Study, history: History, space: Space | None) -> list[Event]:
@@ -80,7 +116,7 @@ def choice_events(study: Study, history: History, space: Space | None) -> list[E
     return [AttrSet(None, "sampler_choice", value, system=True)]
 
 
-def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial, Event]:
+def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial, Event, str]:
     """A new trial that starts from trial ``action.parent``'s checkpoint with new params."""
     state = study._state
     if not 0 <= action.parent < state.n_trials:
@@ -107,10 +143,10 @@ def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial
         seed=study.seed,
         checkpoint_source=action.parent,
     )
-    return trial, head
+    return trial, head, trial_key(number)
 
 
-def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event]:
+def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event, str]:
     """The PAUSED trial ``action.number``, run again with its (larger) budget."""
     state = study._state
     if not 0 <= action.number < state.n_trials:
@@ -138,12 +174,12 @@ def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event
         seed=study.seed,
         checkpoint_source=action.number,
     )
-    return trial, head
+    return trial, head, change_key(state, action.number)
 
 
-def claim_stop(study: Study, action: Stop, now: float) -> Event:
+def claim_stop(study: Study, action: Stop, now: float) -> tuple[Event, str]:
     """The event that stops the PAUSED trial ``action.number`` for good (``PRUNED``, its last
-    report as its value)."""
+    report as its value), and its claim: the same key a resumption of this pause takes."""
     state = study._state
     if not 0 <= action.number < state.n_trials:
         raise ValueError(
@@ -157,4 +193,5 @@ def claim_stop(study: Study, action: Stop, now: float) -> Event:
             f"{record.state}, not PAUSED"
         )
     values, _message, _state = outcome(record, None, TrialState.PRUNED, None, len(state.directions))
-    return StateChanged(action.number, TrialState.PRUNED, now, values)
+    event = StateChanged(action.number, TrialState.PRUNED, now, values)
+    return event, change_key(state, action.number)

@@ -34,6 +34,7 @@ from rheostat.exceptions import (
     TuningFinishedError,
 )
 from rheostat.storage import AttrSet
+from rheostat.study._claims import TUNING_FINISHED
 
 if TYPE_CHECKING:
     from rheostat.study._study import Study
@@ -73,15 +74,21 @@ def fingerprint(X: Any, y: Any = None) -> tuple[str, int | None]:  # noqa: N803
     return h.hexdigest(), (shape[0] if shape else None)
 
 
-def _append_attr(study: Study, key: str, make: Callable[[Any], Any]) -> Any:
-    """Set the study system attribute ``key`` to ``make(current value)``, appended only if
-    nobody wrote since we read (retried on conflict), so concurrent writers lose nothing."""
+def _append_attr(
+    study: Study, key: str, make: Callable[[Any], Any], claim: Callable[[Any], str]
+) -> Any:
+    """Set the study system attribute ``key`` to ``make(current value)``, appended with the
+    claim ``claim(current value)`` (retried when it is taken), so concurrent writers lose
+    nothing. When ``make`` returns the current value itself, nothing is written."""
     for _ in range(_RETRIES):
         with study._lock:
             study._sync()
-            value = make(study._state.system_attrs.get(key))
+            old = study._state.system_attrs.get(key)
+            value = make(old)
+            if old is not None and value is old:
+                return value
             try:
-                study._write([AttrSet(None, key, value, system=True)], conditional=True)
+                study._write([AttrSet(None, key, value, system=True)], [claim(old)])
                 return value
             except StorageConflictError:
                 continue
@@ -93,8 +100,8 @@ class Holdout:
     is stored with the study. Get one from ``study.register_holdout(X, y)``.
 
     ``score(fn)`` calls ``fn(X, y)`` and records the call; before ``study.finish_tuning()`` it
-    raises ``HoldoutLockedError`` without calling ``fn``. Thread-safe (records are appended
-    conditionally).
+    raises ``HoldoutLockedError`` without calling ``fn``. Thread-safe (each scoring claims its
+    index, so concurrent scorings are all kept).
     """
 
     def __init__(self, study: Study, X: Any, y: Any, digest: str) -> None:  # noqa: N803
@@ -130,7 +137,12 @@ class Holdout:
             result if isinstance(result, (int, float)) and not isinstance(result, bool) else None
         )
         entry = {"time": time.time(), "value": None if value is None else float(value)}
-        scores = _append_attr(self._study, HOLDOUT_SCORES_ATTR, lambda old: [*(old or []), entry])
+        scores = _append_attr(
+            self._study,
+            HOLDOUT_SCORES_ATTR,
+            lambda old: [*(old or []), entry],
+            lambda old: f"holdout-score:{len(old or [])}",
+        )
         if len(scores) > 1:
             logger.warning(
                 "the held-out test set of study %r has now been scored %d times; report the "
@@ -160,7 +172,7 @@ def register_holdout(study: Study, X: Any, y: Any = None) -> Holdout:  # noqa: N
 
     current = study.system_attrs.get(HOLDOUT_ATTR)
     if current is None:
-        _append_attr(study, HOLDOUT_ATTR, make)
+        _append_attr(study, HOLDOUT_ATTR, make, lambda _old: "holdout")
     else:
         make(current)
     return Holdout(study, X, y, digest)
@@ -189,4 +201,5 @@ def finish_tuning(study: Study) -> None:
         study,
         TUNING_FINISHED_ATTR,
         lambda old: old or {"time": time.time(), "n_trials": n_trials},
+        lambda _old: TUNING_FINISHED,
     )

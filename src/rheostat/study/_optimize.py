@@ -22,7 +22,6 @@ from rheostat.study._recovery import (
     fail_dead_local_workers,
     fail_own_running,
     fail_stale_trials,
-    own_running,
 )
 from rheostat.study._trial import Trial
 from rheostat.trial import TrialRecord, TrialState
@@ -246,9 +245,9 @@ def run_optimize(
         run_remote(study, objective, n_trials, timeout, workers, catch_types, executor)
         return
     study._stop_requested = False
+    asked_before = set(study._live_running())  # e.g. by hand: not this call's to fail
     fail_dead_local_workers(study)
     fail_stale_trials(study)
-    before = own_running(study)  # not this call's: Ctrl-C leaves them RUNNING
     progress = ProgressBar(n_trials, timeout) if show_progress_bar else None
     runner = _Runner(
         study, objective, n_trials, timeout, catch_types, callback_list, progress, max_number
@@ -262,7 +261,9 @@ def run_optimize(
             raise
     except KeyboardInterrupt:
         runner.halt = True
-        fail_own_running(study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", before)
+        fail_own_running(
+            study, "interrupted by KeyboardInterrupt (Ctrl-C) while it ran", asked_before
+        )
         raise
     finally:
         if progress is not None:

@@ -7,8 +7,9 @@
   that no longer exists is failed at once.
 - A failed lost trial is retried with the same parameters while it has retries left
   (``max_retries``): the retry is a new ``WAITING`` trial whose system attribute ``retry_of``
-  names the trial it repeats. Failing and enqueueing go in one conditional append, so two
-  workers noticing the same loss retry it once.
+  names the trial it repeats. Failing and enqueueing go in one append that claims the lost
+  trial's next state change and the retry's number (``_claims``), so two workers noticing the
+  same loss retry it once, and a trial whose worker tells its result meanwhile is not failed.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from rheostat.exceptions import StorageConflictError
 from rheostat.storage import AttrSet, Event, Heartbeat, StateChanged, TrialCreated
+from rheostat.study._claims import change_key, trial_key
 from rheostat.trial import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -32,7 +34,6 @@ __all__ = [
     "Heartbeater",
     "fail_dead_local_workers",
     "fail_own_running",
-    "own_running",
     "fail_stale_trials",
     "worker_is_dead",
 ]
@@ -129,8 +130,9 @@ def _retry_events(study: Study, record: TrialRecord, number: int) -> list[Event]
 def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: bool) -> list[int]:
     """Fail every RUNNING trial for which ``pick`` gives a reason; retry it if allowed.
 
-    One conditional append per attempt, so a trial is failed and retried once however many
-    workers notice it. Returns the numbers failed by this call.
+    One append per attempt, claiming each failed trial's next state change and each retry's
+    number, so a trial is failed and retried once however many workers notice it. Returns the
+    numbers failed by this call.
     """
     with study._lock:
         for _ in range(_MAX_ATTEMPTS):
@@ -138,6 +140,7 @@ def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: boo
             state = study._state
             now = time.time()
             events: list[Event] = []
+            claims: list[str] = []
             failed: list[int] = []
             next_number = state.n_trials
             for number in sorted(state.running):
@@ -146,16 +149,18 @@ def _fail(study: Study, pick: Callable[[TrialRecord], str | None], *, retry: boo
                 if reason is None:
                     continue
                 events.append(StateChanged(number, TrialState.FAILED, now, message=reason))
+                claims.append(change_key(state, number))
                 failed.append(number)
                 if retry:
                     extra = _retry_events(study, record, next_number)
                     if extra:
+                        claims.append(trial_key(next_number))
                         next_number += 1
                         events += extra
             if not events:
                 return []
             try:
-                study._write(events, conditional=True)
+                study._write(events, claims)
             except StorageConflictError:
                 continue
             for number in failed:
@@ -201,21 +206,13 @@ def fail_dead_local_workers(study: Study) -> list[int]:
     return _fail(study, pick, retry=True)
 
 
-def own_running(study: Study) -> frozenset[int]:
-    """The numbers of the RUNNING trials this study object runs."""
-    with study._lock:
-        state = study._state
-        return frozenset(
-            n for n in state.running if state.trial(n).worker_id == study._worker_id
-        )
+def fail_own_running(study: Study, reason: str, keep: Collection[int] = ()) -> list[int]:
+    """Fail every running trial of this study object but those in ``keep`` (after Ctrl-C,
+    the trials it ran before ``optimize`` began, e.g. asked by hand); no retry.
 
-
-def fail_own_running(study: Study, reason: str, keep: frozenset[int]) -> list[int]:
-    """Fail the running trials of this study object but those in ``keep`` (after Ctrl-C: keep
-    what ran before the interrupted ``optimize`` began, such as a trial asked by hand); no
-    retry. Every other one, not only those whose objective had started: Ctrl-C may land
-    between the claim that created a trial and the runner noting it, and the trial must not
-    stay RUNNING until another worker finds its process gone."""
+    Every other one, not only those whose objective had started: Ctrl-C may land between the
+    claim that created a trial and the runner noting it, and the trial must not stay RUNNING
+    until another worker finds its process gone."""
 
     def pick(record: TrialRecord) -> str | None:
         if record.worker_id == study._worker_id and record.number not in keep:

@@ -111,16 +111,6 @@ def _every_event_type() -> list[Event]:
     ]
 
 
-def _append_conditionally(storage: Storage, study: str, events: Sequence[Event], known: int) -> int:
-    """Append with ``expect_seq=known``, re-reading and retrying on conflict."""
-    for _ in range(100_000):
-        try:
-            return storage.append(study, events, expect_seq=known)
-        except StorageConflictError:
-            known += len(storage.read(study, since=known))
-    raise AssertionError("a conditional append never succeeded")
-
-
 def _scripted_study() -> list[list[Event]]:
     """The event batches of a small study covering every state, as a study would write them."""
     return [
@@ -167,9 +157,11 @@ class StorageConformance:
     deleted with their directions; missing and duplicated studies raise the documented errors;
     ``append`` numbers events 1, 2, 3, … and ``read(since=s)`` returns exactly the events after
     ``s``; every event type comes back unchanged (NaN and infinite values, unicode, nested JSON);
-    an event JSON cannot hold raises ``TypeError`` and nothing is written; a conditional append
-    writes only when ``expect_seq`` matches; concurrent appends from many threads leave a log
-    with no gap and no duplicate, and threads may come and go without exhausting the backend;
+    an event JSON cannot hold raises ``TypeError`` and nothing is written; a claim is taken at most
+    once per study, a refused append writes nothing and takes none of its claims, ``unless``
+    refuses when a key is taken, and appends without common keys never refuse each other;
+    concurrent appends from many threads leave a log with no gap and no duplicate, each contested
+    claim won by exactly one thread, and threads may come and go without exhausting the backend;
     replaying the log rebuilds the trials. The whole suite takes about a second per backend.
     """
 
@@ -214,14 +206,14 @@ class StorageConformance:
         _assert_same_events(storage.read("dup"), [_attr("k", 1)])
         assert len(storage.list_studies()) == 1
 
-    @pytest.mark.parametrize("operation", ["get", "append", "append_expect", "read", "delete"])
+    @pytest.mark.parametrize("operation", ["get", "append", "append_claim", "read", "delete"])
     def test_missing_study(self, storage: Storage, operation: str) -> None:
         storage.create_study("present", [_MIN])
         missing = "missing-ünï"
         calls: dict[str, Callable[[], object]] = {
             "get": lambda: storage.get_study(missing),
             "append": lambda: storage.append(missing, [_attr("k")]),
-            "append_expect": lambda: storage.append(missing, [_attr("k")], expect_seq=0),
+            "append_claim": lambda: storage.append(missing, [_attr("k")], ["trial:0"]),
             "read": lambda: storage.read(missing, since=0),
             "delete": lambda: storage.delete_study(missing),
         }
@@ -238,7 +230,7 @@ class StorageConformance:
         assert storage.append("s", [_attr("a")]) == 1
         assert storage.append("s", [_attr("b"), _attr("c"), _attr("d")]) == 4
         assert storage.append("s", [_attr("e")]) == 5
-        assert storage.append("s", [_attr("f")], expect_seq=5) == 6
+        assert storage.append("s", [_attr("f")], ["trial:0"]) == 6
         assert [e.key for e in storage.read("s") if isinstance(e, AttrSet)] == list("abcdef")
 
     def test_read_since_returns_exactly_the_later_events(self, storage: Storage) -> None:
@@ -278,36 +270,63 @@ class StorageConformance:
     def test_empty_append(self, storage: Storage) -> None:
         storage.create_study("s", [_MIN])
         assert storage.append("s", []) == 0
-        assert storage.append("s", [], expect_seq=0) == 0
+        assert storage.append("s", [], ["x"]) == 0  # a claim alone
         storage.append("s", [_attr("a"), _attr("b")])
         assert storage.append("s", []) == 2
-        assert storage.append("s", [], expect_seq=2) == 2
+        assert storage.append("s", [], unless=["y"]) == 2
         with pytest.raises(StorageConflictError):
-            storage.append("s", [], expect_seq=1)
+            storage.append("s", [], ["x"])
+        with pytest.raises(StorageConflictError):
+            storage.append("s", [], unless=["x"])
         assert len(storage.read("s")) == 2
         assert storage.append("s", [_attr("c")]) == 3
 
-    # -- conditional append ----------------------------------------------------------------------
+    # -- claims ----------------------------------------------------------------------------------
 
-    def test_conditional_append_succeeds_when_seq_matches(self, storage: Storage) -> None:
+    def test_a_claim_is_taken_once(self, storage: Storage) -> None:
         storage.create_study("s", [_MIN])
-        assert storage.append("s", [_attr("a")], expect_seq=0) == 1
-        assert storage.append("s", [_attr("b"), _attr("c")], expect_seq=1) == 3
+        assert storage.append("s", [_attr("a")], ["trial:0"]) == 1
+        with pytest.raises(StorageConflictError, match="trial:0"):
+            storage.append("s", [_attr("lost")], ["trial:0"])
+        # A refused append writes nothing and takes none of its claims.
+        with pytest.raises(StorageConflictError, match="trial:0"):
+            storage.append("s", [_attr("lost"), _attr("lost too")], ["trial:1", "trial:0"])
+        assert storage.append("s", [_attr("b"), _attr("c")], ["trial:1"]) == 3
+        # Appends with no claim in common never refuse each other; repeated keys count once.
         assert storage.append("s", [_attr("d")]) == 4
-        assert storage.append("s", [_attr("e")], expect_seq=4) == 5
+        assert storage.append("s", [_attr("e")], ["state:0:1", "state:1:1", "state:0:1"]) == 5
+        with pytest.raises(StorageConflictError, match="state:1:1"):
+            storage.append("s", [_attr("lost")], ["state:1:1"])
         assert [e.key for e in storage.read("s") if isinstance(e, AttrSet)] == list("abcde")
 
-    @pytest.mark.parametrize("expect", [0, 2, 4, 100])
-    def test_conditional_append_conflict_writes_nothing(
-        self, storage: Storage, expect: int
-    ) -> None:
+    def test_unless_refuses_when_a_key_is_taken(self, storage: Storage) -> None:
         storage.create_study("s", [_MIN])
-        before: list[Event] = [_attr("a"), _attr("b"), _attr("c")]
-        storage.append("s", before)
-        with pytest.raises(StorageConflictError):
-            storage.append("s", [_attr("lost"), _attr("lost too")], expect_seq=expect)
-        _assert_same_events(storage.read("s"), before)
-        assert storage.append("s", [_attr("d")], expect_seq=3) == 4
+        assert storage.append("s", [_attr("a")], ["trial:0"], unless=["finished"]) == 1
+        assert storage.append("s", [_attr("b")], unless=["trial:1"]) == 2  # not taken
+        assert storage.append("s", [_attr("fin")], ["finished"]) == 3
+        with pytest.raises(StorageConflictError, match="finished"):
+            storage.append("s", [_attr("lost")], ["trial:1"], unless=["finished"])
+        with pytest.raises(StorageConflictError, match="trial:0"):
+            storage.append("s", [_attr("lost")], unless=["trial:0"])
+        # ``unless`` takes nothing, and the refused append did not take trial:1.
+        assert storage.append("s", [_attr("c")], ["trial:1"]) == 4
+        assert storage.append("s", [_attr("d")], unless=["trial:2"]) == 5
+        assert storage.append("s", [_attr("e")], ["trial:2"]) == 6
+        assert [e.key for e in storage.read("s") if isinstance(e, AttrSet)] == [
+            "a", "b", "fin", "c", "d", "e"
+        ]  # fmt: skip
+
+    @pytest.mark.parametrize("bad", ["", "k" * 201, 5, None, b"trial:0"])
+    def test_bad_claim_keys_are_refused(self, storage: Storage, bad: Any) -> None:
+        storage.create_study("s", [_MIN])
+        with pytest.raises(ValueError, match="claim"):
+            storage.append("s", [_attr("no")], ["ok", bad])
+        with pytest.raises(ValueError, match="claim"):
+            storage.append("s", [_attr("no")], unless=[bad])
+        with pytest.raises(TypeError, match="list"):
+            storage.append("s", [_attr("no")], "trial:0")
+        assert storage.read("s") == []
+        assert storage.append("s", [_attr("yes")], ["ok", "k" * 200]) == 1
 
     # -- isolation and concurrency ---------------------------------------------------------------
 
@@ -316,14 +335,17 @@ class StorageConformance:
         storage.create_study("b", [_MAX])
         assert storage.append("a", [_attr("a1")]) == 1
         assert storage.append("b", [_attr("b1"), _attr("b2")]) == 2
-        assert storage.append("a", [_attr("a2")], expect_seq=1) == 2
+        assert storage.append("a", [_attr("a2")], ["trial:0"]) == 2
+        assert storage.append("b", [_attr("b3")], ["trial:0"]) == 3  # a's claim, not b's
         with pytest.raises(StorageConflictError):
-            storage.append("b", [_attr("b?")], expect_seq=1)  # a's seq, not b's
-        assert storage.append("b", [_attr("b3")], expect_seq=2) == 3
+            storage.append("b", [_attr("b?")], ["trial:0"])
         _assert_same_events(storage.read("a"), [_attr("a1"), _attr("a2")])
         _assert_same_events(storage.read("b", since=1), [_attr("b2"), _attr("b3")])
         storage.delete_study("a")
         _assert_same_events(storage.read("b"), [_attr("b1"), _attr("b2"), _attr("b3")])
+        # A study created again under a deleted name has no claims.
+        storage.create_study("a", [_MIN])
+        assert storage.append("a", [_attr("again")], ["trial:0"]) == 1
 
     def test_concurrent_appends_from_threads(self, storage: Storage) -> None:
         n_threads, n_appends = 8, 50
@@ -331,24 +353,29 @@ class StorageConformance:
         storage.create_study("other", [_MIN])
         barrier = threading.Barrier(n_threads)
         returned: dict[tuple[int, int], int] = {}
+        won: dict[int, list[int]] = {}  # contested claim -> the threads whose append took it
         errors: list[BaseException] = []
         lock = threading.Lock()
 
         def work(t: int) -> None:
             try:
                 barrier.wait()
-                known = 0
                 for i in range(n_appends):
                     # Every third append is a batch of two: a batch must stay contiguous.
                     batch: list[Event] = [AttrSet(t, f"{t}:{i}", [t, i])]
                     if i % 3 == 0:
                         batch.append(AttrSet(t, f"{t}:{i}+", [t, i]))
-                    if i % 2:
-                        known = _append_conditionally(storage, "s", batch, known)
-                    else:
-                        known = storage.append("s", batch)
+                    if i % 2:  # every thread competes for the claim "c:i"; one takes it
+                        try:
+                            seq = storage.append("s", batch, [f"c:{i}"])
+                        except StorageConflictError:
+                            continue
+                        with lock:
+                            won.setdefault(i, []).append(t)
+                    else:  # plain appends are never refused
+                        seq = storage.append("s", batch)
                     with lock:
-                        returned[t, i] = known
+                        returned[t, i] = seq
                     if i % 10 == 0:
                         storage.append("other", [Heartbeat(t, float(i))])
             except BaseException as exc:  # pragma: no cover - reported below
@@ -362,11 +389,18 @@ class StorageConformance:
         assert not errors, errors
         assert not any(th.is_alive() for th in threads), "an append hung"
 
+        contested = range(1, n_appends, 2)
+        assert sorted(won) == list(contested), "a contested claim was taken by nobody"
+        assert all(len(w) == 1 for w in won.values()), f"a claim was taken twice: {won}"
         log = storage.read("s")
         keys = [e.key for e in log if isinstance(e, AttrSet)]
-        n_events = n_threads * (n_appends + len(range(0, n_appends, 3)))
+        size = {i: 2 if i % 3 == 0 else 1 for i in range(n_appends)}
+        n_plain = n_threads * sum(size[i] for i in range(0, n_appends, 2))
+        n_events = n_plain + sum(size[i] for i in contested)
         assert len(log) == len(keys) == n_events
         assert len(set(keys)) == n_events, "an event was stored twice"
+        for i, [t] in won.items():
+            assert f"{t}:{i}" in keys
         seqs = sorted(returned.values())
         assert len(set(seqs)) == len(seqs), "two appends got the same sequence number"
         for (t, i), seq in returned.items():
@@ -422,7 +456,7 @@ class StorageConformance:
         known = 0
         for k, batch in enumerate(batches):
             if k % 2:
-                known = storage.append("s", batch, expect_seq=known)
+                known = storage.append("s", batch, [f"batch:{k}"])
             else:
                 known = storage.append("s", batch)
         written = [e for batch in batches for e in batch]
