@@ -29,8 +29,9 @@ class GridSampler(Sampler):
     """Try each point of the grid once, in an order shuffled by the seed.
 
     ``search_space`` maps each parameter name to the list of its values. A grid point is taken
-    as soon as a trial is created for it (running, finished or failed), and a trial is created by
-    a conditional append, so several workers and a resumed study never run a point twice. When
+    as soon as a trial is created for it (running, finished or failed), and creating trial N
+    claims the key ``trial:N`` after reading every earlier trial, so several workers and a
+    resumed study never run a point twice. When
     every point is taken, ``ask`` raises ``GridExhaustedError`` and ``optimize`` stops.
 
     >>> GridSampler({"C": [0.1, 1.0], "kernel": ["rbf", "linear"]}).grid_size

@@ -59,7 +59,8 @@ class Resume:
 
     The trial keeps its number, parameters and reports; the objective runs again, sees the new
     ``trial.budget``, and ``trial.checkpoint.load()`` gives what it saved before pausing. The
-    claim is a conditional append, so two workers never resume the same trial.
+    claim takes the key of the trial's next state change (``state:N:K``), so two workers never
+    resume the same trial.
     """
 
     number: int
@@ -87,7 +88,8 @@ class Stop:
     """Stop the ``PAUSED`` trial ``number`` for good: it is recorded ``PRUNED`` with its last
     report as its value (synchronous successive halving stops the trials a full rung did not
     promote). Nothing runs; the study applies it and asks ``next_action`` again. Like a resume,
-    the claim is a conditional append, so a paused trial is stopped or resumed once.
+    the claim takes the key of the trial's next state change, so a paused trial is stopped or
+    resumed once.
     """
 
     number: int
