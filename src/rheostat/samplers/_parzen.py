@@ -26,7 +26,8 @@ rows can serve as the bad side as they are, with the good ones weighted 0.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -42,6 +43,7 @@ from rheostat.samplers._parzen_column import (
     mass_table,
 )
 from rheostat.samplers._parzen_rows import Rows
+from rheostat.samplers._workspace import Workspace
 
 __all__ = ["Parzen"]
 
@@ -57,30 +59,33 @@ class Parzen:
 
     See the module docstring for the kernels, the prior and the bandwidths. The components keep
     the blocks' order, and the arithmetic is the same whatever the blocks, so that candidates
-    with equal densities (two choices no observation has) stay exactly equal.
+    with equal densities (two choices no observation has) stay exactly equal. With a ``work``
+    space, large arrays live there: the estimator is usable until another is built on it.
     """
 
     def __init__(
         self,
         blocks: Sequence[Block],
         cols: Sequence[int],
-        *,
         prior_weight: float,
         bandwidth_factor: float,
         min_bandwidth: float,
+        *,
+        work: Workspace | None = None,
     ) -> None:
         self.blocks = [
             (r, None if i is None else np.asarray(i), np.asarray(w)) for r, i, w in blocks
         ]
         self.cols = np.asarray(cols, dtype=np.intp).reshape(-1)
         self.columns = [blocks[0][0].columns[j] for j in self.cols]
+        self.work = work
         d = len(self.cols)
         kinds = np.array([c.kind for c in self.columns], dtype=int).reshape(d)
         self.numeric = np.flatnonzero(kinds != CATEGORICAL)
         self.continuous = np.flatnonzero(kinds == CONTINUOUS)
         self.discrete = np.flatnonzero((kinds != CONTINUOUS) & (kinds != CATEGORICAL))
         self.categorical = np.flatnonzero(kinds == CATEGORICAL)
-        self.x = x = self._gather(lambda rows: rows.x, self.cols)
+        self.x = x = self._gather()
         n = self.n = len(x)
         w = np.append(np.concatenate([wb for _, _, wb in self.blocks]), prior_weight)
         self.w = w / w.sum()
@@ -91,7 +96,9 @@ class Parzen:
         var = np.zeros(d)
         if n:
             mean = w[:n] @ x / total
-            var = w[:n] @ (x - mean) ** 2 / total
+            sq = np.subtract(x, mean, out=self._buffer("t", x.shape))
+            np.square(sq, out=sq)
+            var = w[:n] @ sq / total
         var = (total * var + prior_weight / 12.0) / (total + prior_weight)
         scott = (n + prior_weight) ** (-1.0 / (d + 4))
         self.h = np.clip(bandwidth_factor * np.sqrt(var) * scott, min_bandwidth, 1.0)
@@ -99,20 +106,39 @@ class Parzen:
         # the parts of its Gaussian exponent that do not depend on the point.
         self.const = log_w[:n] - self._log_mass()
         if len(self.continuous):
-            hc = self.h[self.continuous]
-            self.zo = x[:, self.continuous] / hc
-            self.const -= 0.5 * (self.zo**2).sum(axis=1) + np.log(hc * math.sqrt(2 * math.pi)).sum()
+            hc, xc = self.h[self.continuous], self._part(x, self.continuous)
+            self.zo = np.divide(xc, hc, out=self._buffer("zo", xc.shape))
+            zo2 = np.square(self.zo, out=self._buffer("t", xc.shape))
+            self.const -= 0.5 * zo2.sum(axis=1) + np.log(hc * math.sqrt(2 * math.pi)).sum()
         sizes = np.array([c.size for c in self.columns], dtype=float)
         self.lam = np.where(sizes > 1, (sizes - 1) / (2 * sizes), 0.0)
 
-    def _gather(self, get: Callable[[Rows], Array], cols: Array | None = None) -> Array:
-        """The blocks' rows of ``get(rows)`` (restricted to ``cols``), one after the other."""
-        parts = []
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype: Any = float) -> Array:
+        """An array for a large intermediate: from the workspace, else new."""
+        if self.work is None:
+            return np.empty(shape, dtype)
+        return self.work.array(name, shape, dtype)
+
+    @staticmethod
+    def _part(a: Array, cols: Array) -> Array:
+        """``a[:, cols]``, without a copy when ``cols`` are all of ``a``'s columns."""
+        return a if len(cols) == a.shape[1] else a[:, cols]
+
+    def _gather(self) -> Array:
+        """The components' points: the blocks' rows, one block after the other."""
+        if len(self.blocks) == 1 and self.blocks[0][1] is None:
+            return self._part(self.blocks[0][0].x, self.cols)
+        n = sum(rows.n if i is None else len(i) for rows, i, _ in self.blocks)
+        out, start = self._buffer("x", (n, len(self.cols))), 0
         for rows, index, _ in self.blocks:
-            a = get(rows)
-            a = a if index is None else a[index]
-            parts.append(a if cols is None or len(cols) == a.shape[1] else a[:, cols])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            src = self._part(rows.x, self.cols)
+            k = len(src) if index is None else len(index)
+            if index is None:
+                out[start : start + k] = src
+            else:
+                np.take(src, index, axis=0, out=out[start : start + k], mode="clip")
+            start += k
+        return out
 
     def _log_mass(self) -> Array:
         """Each component's log mass inside ``[0, 1]`` over the numeric columns: exact for
@@ -120,14 +146,18 @@ class Parzen:
         num = self.numeric
         h, intervals = self.h[num], grid_intervals(self.h[num])
         if not len(num) or not interpolates(self.n, intervals):
-            return log_mass(self.x[:, num], h)
+            return log_mass(self._part(self.x, num), h)
         cols, out = self.cols[num], []
         for rows, index, _ in self.blocks:
             flat, frac, stride = rows.cells(cols, intervals)
             if index is not None:
-                flat, frac = flat[index], frac[index]
+                shape = (len(index), len(cols))
+                flat = np.take(flat, index, 0, self._buffer("flat", shape, np.intp), "clip")
+                frac = np.take(frac, index, 0, self._buffer("frac", shape), "clip")
             value, diff = mass_table(h, intervals, cols, len(rows.columns), stride)
-            out.append((value[flat] + frac * diff[flat]).sum(axis=1))
+            left = np.take(value, flat, None, self._buffer("left", flat.shape), "clip")
+            slope = np.take(diff, flat, None, self._buffer("slope", flat.shape), "clip")
+            out.append(np.add(left, np.multiply(frac, slope, out=slope), out=left).sum(axis=1))
         return out[0] if len(out) == 1 else np.concatenate(out)
 
     def log_pdf(self, c: Array) -> Array:
@@ -135,13 +165,13 @@ class Parzen:
         (internal points over this estimator's columns)."""
         m = len(c)
         prior = np.full(m, self.log_prior_w)
-        comp = np.empty((m, self.n))
+        comp, term = self._buffer("comp", (m, self.n)), self._buffer("term", (m, self.n))
         if len(self.continuous):
             zc = c[:, self.continuous] / self.h[self.continuous]
             step = max(1, _GEMM_SIZE // max(1, zc.size))
             for a in range(0, self.n, step):  # in blocks: one BLAS thread (see _GEMM_SIZE)
                 comp[:, a : a + step] = zc @ self.zo[a : a + step].T
-            comp += self.const - 0.5 * (zc**2).sum(axis=1)[:, None]
+            comp += np.subtract(self.const, 0.5 * (zc**2).sum(axis=1)[:, None], out=term)
         else:
             comp[:] = self.const
         # Discrete and categorical kernels: evaluated once per distinct observed value.
@@ -151,14 +181,14 @@ class Parzen:
             a = (lo[:, None] - values[None, :]) / self.h[j]
             b = (hi[:, None] - values[None, :]) / self.h[j]
             mass = np.where(a > 0, ndtr(-a) - ndtr(-b), ndtr(b) - ndtr(a))
-            comp += np.log(np.maximum(mass, TINY))[:, codes]
+            comp += np.take(np.log(np.maximum(mass, TINY)), codes, 1, term, "clip")
             prior += np.log(np.maximum(hi - lo, TINY))
         for j in self.categorical.tolist():
             values, codes = self._codes(j)
             k, lam = self.columns[j].size, self.lam[j]
             same = c[:, j][:, None] == values[None, :]
             other = math.log(lam / (k - 1)) if k > 1 else 0.0
-            comp += np.where(same, math.log(1.0 - lam), other)[:, codes]
+            comp += np.take(np.where(same, math.log(1.0 - lam), other), codes, 1, term, "clip")
             prior -= math.log(k)
         top = np.maximum(comp.max(axis=1, initial=-np.inf), prior)
         comp -= top[:, None]

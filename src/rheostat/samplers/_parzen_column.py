@@ -95,10 +95,11 @@ def mass_table(
     ``stride`` entries per column (column ``j`` at ``j · stride``; columns outside ``cols`` 0) of
     the values and of their differences to the next point: a kernel at ``mu`` between points
     ``p`` and ``p + 1`` has ``value[p] + (mu · intervals - p) · difference[p]``."""
-    grid = np.minimum(np.arange(stride)[None, :] / intervals[:, None], 1.0)
+    top = int(intervals.max())  # points beyond a column's last are never looked up
+    grid = np.minimum(np.arange(top + 1)[None, :] / intervals[:, None], 1.0)
     hc = h[:, None]
-    value = np.zeros((width, stride))
-    value[cols] = np.log(np.maximum(ndtr((1.0 - grid) / hc) - ndtr(-grid / hc), TINY))
-    diff = np.zeros((width, stride))
-    diff[cols, :-1] = value[cols, 1:] - value[cols, :-1]
+    table = np.log(np.maximum(ndtr((1.0 - grid) / hc) - ndtr(-grid / hc), TINY))
+    value, diff = np.zeros((width, stride)), np.zeros((width, stride))
+    value[cols, : top + 1] = table
+    diff[cols, :top] = table[:, 1:] - table[:, :-1]
     return value.ravel(), diff.ravel()

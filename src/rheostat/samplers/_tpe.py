@@ -38,6 +38,7 @@ from rheostat.trial import History, TrialRecord
 if TYPE_CHECKING:  # numpy and the model load on first use: `import rheostat` stays light
     from rheostat.samplers._parzen_column import Array
     from rheostat.samplers._tpe_obs import Group, Observations
+    from rheostat.samplers._workspace import Workspace
 
 __all__ = ["TPESampler"]
 
@@ -94,6 +95,7 @@ class TPESampler(Sampler):
         self._check()
         self._cache: dict[str, Observations] = {}
         self._engines: dict[tuple[int, int], tuple[Any, int]] = {}
+        self._work: Workspace | None = None  # the model's scratch arrays, used under the lock
 
     def _check(self) -> None:
         for name in ("n_startup_trials", "n_ei_candidates", "max_good"):
@@ -192,7 +194,11 @@ class TPESampler(Sampler):
             *(self.prior_weight, self.bandwidth_factor, self.min_bandwidth),
         )
         liars = np.array([row for row in rows if row is not None], dtype=float)
-        return best_point(group.observed(obs), liars, settings, rng_seed)
+        if self._work is None:
+            from rheostat.samplers._workspace import Workspace
+
+            self._work = Workspace()
+        return best_point(group.observed(obs, self._work), liars, settings, rng_seed)
 
     def _sobol(self, seed: int, keys: list[Key], number: int) -> dict[str, ParamValue]:
         """Point ``number`` of the group's scrambled Sobol' sequence (hold the lock)."""
@@ -215,7 +221,7 @@ class TPESampler(Sampler):
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        state["_cache"], state["_engines"] = {}, {}
+        state["_cache"], state["_engines"], state["_work"] = {}, {}, None
         return state
 
     def dump(self) -> dict[str, Any]:

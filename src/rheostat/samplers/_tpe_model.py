@@ -22,6 +22,7 @@ from rheostat.samplers._parzen import Block, Parzen
 from rheostat.samplers._parzen_column import Array
 from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe_rank import forgetting_weights, good_rows
+from rheostat.samplers._workspace import Workspace
 
 __all__ = ["Observed", "Settings", "best_point", "scored_candidates"]
 
@@ -42,7 +43,8 @@ class Settings:
 @dataclass(frozen=True)
 class Observed:
     """A group's observations: ``rows`` in any order, ``order`` the row indices in trial order
-    (``None``: already in trial order), and per row what ``good_rows`` ranks them by."""
+    (``None``: already in trial order), per row what ``good_rows`` ranks them by, and scratch
+    space to reuse."""
 
     rows: Rows
     order: Array | None
@@ -50,6 +52,7 @@ class Observed:
     pruned: Array
     steps: Array
     last: Array
+    work: Workspace | None = None  # for ``g``'s large arrays
 
 
 def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Array:
@@ -83,15 +86,11 @@ def scored_candidates(
     above: list[Block] = [(rows, order[~good], w_bad[: n - n_good])]
     if len(liars):
         above.append((Rows(rows.columns, liars), None, w_bad[n - n_good :]))
-    kwargs = {
-        "prior_weight": settings.prior_weight,
-        "bandwidth_factor": settings.bandwidth_factor,
-        "min_bandwidth": settings.min_bandwidth,
-    }
+    fit = (settings.prior_weight, settings.bandwidth_factor, settings.min_bandwidth)
     out = []
     for cols in [list(range(d))] if settings.multivariate else [[j] for j in range(d)]:
-        l_model = Parzen(below, cols, **kwargs)
-        g_model = Parzen(above, cols, **kwargs)
+        l_model = Parzen(below, cols, *fit)
+        g_model = Parzen(above, cols, *fit, work=obs.work)
         candidates = l_model.sample(rng, settings.n_candidates)
         out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
     return out

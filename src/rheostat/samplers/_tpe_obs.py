@@ -18,6 +18,7 @@ from rheostat.distributions import Distribution
 from rheostat.samplers._parzen_column import Array, Column
 from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe_model import Observed
+from rheostat.samplers._workspace import Workspace
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["Group", "Key", "Observations"]
@@ -49,8 +50,8 @@ class Group:
             self.rows.append(x[keep])
             self.seen = obs.n
 
-    def observed(self, obs: Observations) -> Observed:
-        """The group, synced with ``obs``, as a model's input."""
+    def observed(self, obs: Observations, work: Workspace | None = None) -> Observed:
+        """The group, synced with ``obs``, as a model's input (with scratch space ``work``)."""
         n = self.rows.n
         if n == self.seen:  # every row so far: slices, not copies
             src: slice | Array = slice(0, n)
@@ -60,7 +61,7 @@ class Group:
             numbers = obs.numbers[src]
         order = None if obs.in_order else np.argsort(numbers, kind="stable")
         return Observed(
-            self.rows, order, obs.loss[src], obs.pruned[src], obs.steps[src], obs.last[src]
+            self.rows, order, obs.loss[src], obs.pruned[src], obs.steps[src], obs.last[src], work
         )
 
 
