@@ -9,6 +9,7 @@ normalizes the truncated kernels of numeric parameters.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from scipy.special import ndtr
 from rheostat.distributions import Categorical, Distribution, Float, Int
 
 __all__ = [
-    *("CATEGORICAL", "CONTINUOUS", "GRID", "LOG_INT", "TINY", "Column"),
+    *("CATEGORICAL", "CONTINUOUS", "GRID", "LOG_INT", "TINY", "Column", "Layout"),
     *("grid_intervals", "interpolates", "log_mass", "mass_table"),
 ]
 
@@ -66,6 +67,35 @@ class Column:
             (np.log(v) - a) / (b - a),
             (np.log(v - 0.5) - a) / (b - a),
             (np.log(v + 0.5) - a) / (b - a),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """An estimator's columns by kernel: positions of the numeric, continuous, discrete and
+    categorical ones, each column's size, and each categorical's λ (see ``_parzen``)."""
+
+    columns: tuple[Column, ...]
+    numeric: Array
+    continuous: Array
+    discrete: Array
+    categorical: Array
+    sizes: Array
+    lam: Array
+
+    @classmethod
+    def of(cls, columns: Sequence[Column]) -> Layout:
+        """The layout of ``columns``."""
+        kinds = np.array([c.kind for c in columns], dtype=int).reshape(len(columns))
+        sizes = np.array([c.size for c in columns], dtype=float).reshape(len(columns))
+        return cls(
+            tuple(columns),
+            np.flatnonzero(kinds != CATEGORICAL),
+            np.flatnonzero(kinds == CONTINUOUS),
+            np.flatnonzero((kinds == GRID) | (kinds == LOG_INT)),
+            np.flatnonzero(kinds == CATEGORICAL),
+            sizes,
+            np.where(sizes > 1, (sizes - 1) / (2 * sizes), 0.0),
         )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rheostat.samplers._parzen_column import CATEGORICAL, CONTINUOUS, Array, Column
+from rheostat.samplers._parzen_column import CATEGORICAL, CONTINUOUS, Array, Column, Layout
 
 __all__ = ["Rows"]
 
@@ -42,6 +42,7 @@ class Rows:
         self._intervals = np.zeros(d, dtype=int)  # each column's grid, as cached
         self._gridded = np.zeros(d, dtype=int)  # each column's rows with cached cells
         self._stride = 0
+        self._layouts: dict[tuple[int, ...], Layout] = {}
         self._flat = np.empty((0, d), dtype=np.intp)
         self._frac = np.empty((0, d))
         if x is not None:
@@ -51,6 +52,13 @@ class Rows:
     def x(self) -> Array:
         """The points, ``(n, d)``."""
         return self._x[: self.n]
+
+    def layout(self, cols: tuple[int, ...]) -> Layout:
+        """The ``Layout`` of columns ``cols`` (made once)."""
+        layout = self._layouts.get(cols)
+        if layout is None:
+            layout = self._layouts[cols] = Layout.of([self.columns[j] for j in cols])
+        return layout
 
     def codes(self, j: int) -> tuple[Array, Array]:
         """Column ``j``'s distinct values, and each row's index into them."""
