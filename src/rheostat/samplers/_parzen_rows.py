@@ -36,7 +36,8 @@ class Rows:
         self.coded = np.flatnonzero(kinds != CONTINUOUS)
         self.n = 0
         self._x = np.empty((0, d))
-        self._codes = np.empty((0, d), dtype=np.intp)
+        self._slot = {j: i for i, j in enumerate(self.coded.tolist())}  # column -> codes column
+        self._codes = np.empty((0, len(self._slot)), dtype=np.intp)
         self._values: list[list[float]] = [[] for _ in range(d)]
         self._code_of: list[dict[float, int]] = [{} for _ in range(d)]
         self._intervals = np.zeros(d, dtype=int)  # each column's grid, as cached
@@ -62,7 +63,7 @@ class Rows:
 
     def codes(self, j: int) -> tuple[Array, Array]:
         """Column ``j``'s distinct values, and each row's index into them."""
-        return np.asarray(self._values[j]), self._codes[: self.n, j]
+        return np.asarray(self._values[j]), self._codes[: self.n, self._slot[j]]
 
     def append(self, x: Array) -> None:
         """Add the rows of ``x`` (``(k, d)``, no NaN)."""
@@ -78,7 +79,7 @@ class Rows:
             self._frac = _grown(self._frac, cap)
         new = self._x[n : n + k]
         new[:] = x
-        for j in self.coded:
+        for j in self.coded.tolist():
             values, inverse = np.unique(new[:, j], return_inverse=True)
             known, seen = self._code_of[j], self._values[j]
             ids = np.empty(len(values), dtype=np.intp)
@@ -88,7 +89,7 @@ class Rows:
                     code = known[v] = len(seen)
                     seen.append(v)
                 ids[i] = code
-            self._codes[n : n + k, j] = ids[inverse.reshape(-1)]
+            self._codes[n : n + k, self._slot[j]] = ids[inverse.reshape(-1)]
         self.n = n + k
 
     def cells(self, cols: Array, intervals: Array) -> tuple[Array, Array, int]:
