@@ -18,9 +18,9 @@ to ``[min_bandwidth, 1]``. All components of one estimator share the bandwidths,
 density a single matrix product per evaluation.
 
 The truncated kernels' masses are exact for few observations, else interpolated on a grid of
-``8 / h`` points per parameter (``_parzen_column``). The observations come in blocks of ``Rows``,
-which keep what does not change between fits; a row of weight 0 is no component, so a study's
-rows can serve as the bad side as they are, with the good ones weighted 0.
+``8 / h`` points per parameter (``_parzen_column``). The observations come in blocks of ``Rows``
+(``_parzen_rows``), which keep per observation what does not change between fits (discrete codes,
+grid cells); a block's components are its rows picked by an index, in that order.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rheostat.samplers._parzen_column import CATEGORICAL, CONTINUOUS, Array, Column, Layout
+from rheostat.samplers._parzen_column import CONTINUOUS, Array, Column, Layout
 
 __all__ = ["Rows"]
 
@@ -31,8 +31,6 @@ class Rows:
         self.columns = tuple(columns)
         d = len(self.columns)
         kinds = np.array([c.kind for c in self.columns], dtype=int).reshape(d)
-        self.numeric = np.flatnonzero(kinds != CATEGORICAL)
-        self.continuous = np.flatnonzero(kinds == CONTINUOUS)
         self.coded = np.flatnonzero(kinds != CONTINUOUS)
         self.n = 0
         self._x = np.empty((0, d))

@@ -1,8 +1,8 @@
 """The Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023).
 
-Each proposal splits the observations into good and bad ones (``rheostat.samplers._parzen``),
-fits a Parzen estimator ``l`` to the good and ``g`` to the bad, draws ``n_ei_candidates`` points
-from ``l`` and proposes the one with the largest ``l(x) / g(x)``.
+Each proposal splits the observations into good and bad ones (``_tpe_rank``), fits a Parzen
+estimator (``_parzen``) ``l`` to the good and ``g`` to the bad, draws ``n_ei_candidates`` points
+from ``l`` and proposes the one with the largest ``l(x) / g(x)`` (``_tpe_model``).
 
 - Observations: ``COMPLETE`` trials with finite values and ``PRUNED`` trials (ranked after the
   complete ones); ``FAILED`` trials and non-finite values are ignored; maximized objectives are
@@ -18,9 +18,12 @@ from ``l`` and proposes the one with the largest ``l(x) / g(x)``.
   of a scrambled Sobol' sequence (seeded by the seed and the group); parameters outside every
   proposal get univariate TPE from ``sample_one``, or a random value before that.
 
-Cost: the encoded observations of finished trials are cached per study and only new trials are
-encoded, so a proposal costs a scan of the unfinished trials plus vectorized kernel arithmetic
-linear in the number of observations.
+Cost: the encoded observations of finished trials are cached per study (``_tpe_obs``) and only
+new trials are encoded; each group keeps its rows with what the estimators reuse per observation
+(``_parzen_rows``), and the large intermediates of a proposal reuse one workspace per sampler
+(``_workspace``). A proposal costs a scan of the unfinished trials plus vectorized kernel
+arithmetic linear in the number of observations, computed under the sampler's lock (one proposal
+at a time: numpy on arrays this small gains nothing from threads).
 """
 
 from __future__ import annotations

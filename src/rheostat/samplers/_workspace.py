@@ -31,7 +31,7 @@ class Workspace:
         size = math.prod(shape)
         buf = self._buffers.get(name)
         if buf is None or len(buf) < size or buf.dtype != dtype:
-            grown = max(size, 2 * len(buf)) if buf is not None else size
+            grown = max(size, len(buf) + len(buf) // 4) if buf is not None else size
             buf = self._buffers[name] = np.empty(grown, dtype)
         return buf[:size].reshape(shape)
 
