@@ -45,7 +45,10 @@ from rheostat.samplers._workspace import Workspace
 
 __all__ = ["Parzen"]
 
-_GEMM_SIZE = 1 << 17  # elements per matrix product: OpenBLAS keeps one thread below 1 << 18
+# Multiply-adds per matrix product: OpenBLAS runs small products on one thread (up to about
+# 65536 · 4), and handing a larger one to its pool costs far more than the arithmetic on a busy
+# machine (5-20x at 3,000 observations); half that bound, measured, keeps it off the pool.
+_GEMM_SIZE = 1 << 17
 
 Block = tuple[Rows, "Array | None", Array]
 
@@ -162,7 +165,9 @@ class Parzen:
         if len(self.continuous):
             zc = c[:, self.continuous] / self.h[self.continuous]
             step = max(1, _GEMM_SIZE // max(1, zc.size))
-            for a in range(0, self.n, step):  # in blocks: one BLAS thread (see _GEMM_SIZE)
+            if step >= self.n:
+                np.matmul(zc, self.zo.T, out=comp)
+            for a in range(0, self.n if step < self.n else 0, step):  # one BLAS thread each
                 comp[:, a : a + step] = zc @ self.zo[a : a + step].T
             comp += np.subtract(self.const, 0.5 * (zc**2).sum(axis=1)[:, None], out=term)
         else:
