@@ -15,8 +15,11 @@ import pytest
 import rheostat
 from rheostat.distributions import Categorical, Float, Int
 from rheostat.samplers import RandomSampler, Sampler
-from rheostat.samplers._parzen import Column, Parzen, forgetting_weights, good_rows
+from rheostat.samplers._parzen import Parzen
+from rheostat.samplers._parzen_column import Column
+from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe import TPESampler
+from rheostat.samplers._tpe_rank import forgetting_weights, good_rows
 from rheostat.space import Space
 from rheostat.study import Trial
 from rheostat.testing import SamplerConformance
@@ -281,6 +284,10 @@ def test_bad_settings_raise(kwargs: dict[str, object]) -> None:
 _SETTINGS = {"prior_weight": 1.0, "bandwidth_factor": 1.0, "min_bandwidth": 0.01}
 
 
+def parzen(x: np.ndarray, weights: np.ndarray, columns: list[Column]) -> Parzen:
+    return Parzen([(Rows(columns, x), None, weights)], range(len(columns)), **_SETTINGS)
+
+
 @pytest.mark.parametrize(
     "dist", [Float(0.0, 1.0), Int(-3, 7), Int(1, 1000, log=True), Float(0.0, 1.0, step=0.1)]
 )
@@ -289,7 +296,7 @@ def test_numeric_density_sums_to_one(dist: Float | Int) -> None:
     x = np.array([[0.0], [0.02], [0.5], [0.97]])
     if col.kind != 0:
         x = col.cells(x)[0]
-    model = Parzen(x, np.array([1.0, 2.0, 1.0, 1.0]), [col], **_SETTINGS)
+    model = parzen(x, np.array([1.0, 2.0, 1.0, 1.0]), [col])
     if col.kind == 0:
         grid = (np.arange(20000)[:, None] + 0.5) / 20000
         total = float(np.exp(model.log_pdf(grid)).mean())
@@ -303,7 +310,7 @@ def test_numeric_density_sums_to_one(dist: Float | Int) -> None:
 
 def test_categorical_density_sums_to_one_and_samples_follow_it() -> None:
     col = Column.of(Categorical(["a", "b", "c", "d"]))
-    model = Parzen(np.array([[1.0], [1.0], [3.0]]), np.ones(3), [col], **_SETTINGS)
+    model = parzen(np.array([[1.0], [1.0], [3.0]]), np.ones(3), [col])
     probs = np.exp(model.log_pdf(np.arange(4.0)[:, None]))
     assert probs.sum() == pytest.approx(1.0)
     draws = model.sample(np.random.default_rng(0), 20000)[:, 0]
@@ -312,7 +319,7 @@ def test_categorical_density_sums_to_one_and_samples_follow_it() -> None:
 
 
 def test_continuous_samples_follow_the_density() -> None:
-    model = Parzen(np.array([[0.1], [0.8]]), np.ones(2), [Column.of(Float(0, 1))], **_SETTINGS)
+    model = parzen(np.array([[0.1], [0.8]]), np.ones(2), [Column.of(Float(0, 1))])
     draws = model.sample(np.random.default_rng(1), 40000)[:, 0]
     assert draws.min() >= 0.0 and draws.max() <= 1.0
     hist, edges = np.histogram(draws, bins=20, range=(0.0, 1.0), density=True)

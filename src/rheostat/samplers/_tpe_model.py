@@ -1,0 +1,96 @@
+"""One TPE proposal: split the observations, fit ``l`` and ``g``, pick the best candidate.
+
+``best_point`` splits a group's observations into good and bad ones (``_tpe_rank``), fits a
+Parzen estimator ``l`` to the good ones and ``g`` to the bad ones (pending trials join them as the
+newest, a constant liar; bad observations older than the newest ``max_good`` weigh less), draws
+candidates from ``l`` and returns the one with the largest ``l / g``; ``multivariate=False`` does
+this per parameter.
+
+Both are fitted to the group's cached ``Rows`` (the good ones, then the bad ones in trial order and
+the pending ones), so what the rows keep per observation (codes, grid cells) serves every
+proposal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rheostat.samplers._parzen import Block, Parzen
+from rheostat.samplers._parzen_column import Array
+from rheostat.samplers._parzen_rows import Rows
+from rheostat.samplers._tpe_rank import forgetting_weights, good_rows
+from rheostat.samplers._workspace import Workspace
+
+__all__ = ["Observed", "Settings", "best_point", "scored_candidates"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The model's knobs; ``TPESampler`` documents them."""
+
+    gamma: float
+    max_good: int
+    n_candidates: int
+    multivariate: bool
+    prior_weight: float
+    bandwidth_factor: float
+    min_bandwidth: float
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A group's observations: ``rows`` in any order, ``order`` the row indices in trial order
+    (``None``: already in trial order), per row what ``good_rows`` ranks them by, and scratch
+    space to reuse."""
+
+    rows: Rows
+    order: Array | None
+    loss: Array
+    pruned: Array
+    steps: Array
+    last: Array
+    work: Workspace | None = None  # for ``g``'s large arrays
+
+
+def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Array:
+    """The internal point with the largest ``l / g`` among candidates drawn from ``l``.
+
+    ``liars`` holds the internal points of pending trials, ``(k, d)``; ``seed`` seeds the draws.
+    """
+    parts = scored_candidates(obs, liars, settings, seed)
+    return np.concatenate([c[int(np.argmax(log_l - log_g))] for c, log_l, log_g in parts])
+
+
+def scored_candidates(
+    obs: Observed, liars: Array, settings: Settings, seed: int
+) -> list[tuple[Array, Array, Array]]:
+    """Per estimated part (all columns, or each column with ``multivariate=False``): the
+    candidates drawn from ``l`` and ``log l`` and ``log g`` at them."""
+    rng = np.random.default_rng(seed)
+    rows = obs.rows
+    n, d = rows.n, len(rows.columns)
+    ranks = [obs.loss, obs.pruned, obs.steps, obs.last]
+    if obs.order is None:
+        order = np.arange(n)
+    else:
+        order, ranks = obs.order, [a[obs.order] for a in ranks]
+    n_good = max(1, min(math.ceil(settings.gamma * n), settings.max_good))
+    good = np.zeros(n, dtype=bool)  # in trial order
+    good[good_rows(ranks[0], ranks[1], ranks[2], ranks[3], n_good)] = True
+    liars = np.reshape(np.asarray(liars, dtype=float), (-1, d))
+    w_bad = forgetting_weights(n - n_good + len(liars), settings.max_good)
+    below: list[Block] = [(rows, order[good], np.ones(n_good))]
+    above: list[Block] = [(rows, order[~good], w_bad[: n - n_good])]
+    if len(liars):
+        above.append((Rows(rows.columns, liars), None, w_bad[n - n_good :]))
+    fit = (settings.prior_weight, settings.bandwidth_factor, settings.min_bandwidth)
+    out = []
+    for cols in [list(range(d))] if settings.multivariate else [[j] for j in range(d)]:
+        l_model = Parzen(below, cols, *fit)
+        g_model = Parzen(above, cols, *fit, work=obs.work)
+        candidates = l_model.sample(rng, settings.n_candidates)
+        out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
+    return out
