@@ -30,7 +30,7 @@ from rheostat.space import Space
 from rheostat.storage import AttrSet, Event, StateChanged, StudyState, TrialCreated
 from rheostat.study._trial import Trial
 from rheostat.study._values import outcome
-from rheostat.trial import History, TrialState
+from rheostat.trial import History, TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from rheostat.study._study import Study
@@ -146,20 +146,28 @@ def claim_start_from(study: Study, action: StartFrom, now: float) -> tuple[Trial
     return trial, head, trial_key(number)
 
 
+def _paused(study: Study, number: int, verb: str) -> TrialRecord:
+    """The PAUSED trial ``number`` the scheduler asked to ``verb``; ``ValueError`` naming the
+    scheduler when there is no such trial or it is not paused."""
+    state = study._state
+    if not 0 <= number < state.n_trials:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to {verb} trial {number}, which does not "
+            f"exist in study {study.study_name!r}"
+        )
+    record = state.trial(number)
+    if record.state is not TrialState.PAUSED:
+        raise ValueError(
+            f"scheduler {study.scheduler!r} asked to {verb} trial {number}, which is "
+            f"{record.state}, not PAUSED"
+        )
+    return record
+
+
 def claim_resume(study: Study, action: Resume, now: float) -> tuple[Trial, Event, str]:
     """The PAUSED trial ``action.number``, run again with its (larger) budget."""
     state = study._state
-    if not 0 <= action.number < state.n_trials:
-        raise ValueError(
-            f"scheduler {study.scheduler!r} asked to resume trial {action.number}, which "
-            f"does not exist in study {study.study_name!r}"
-        )
-    record = state.trial(action.number)
-    if record.state is not TrialState.PAUSED:
-        raise ValueError(
-            f"scheduler {study.scheduler!r} asked to resume trial {action.number}, which is "
-            f"{record.state}, not PAUSED"
-        )
+    record = _paused(study, action.number, "resume")
     budget = action.budget if action.budget is not None else record.budget
     head = StateChanged(
         action.number, TrialState.RUNNING, now, worker_id=study._worker_id, budget=budget
@@ -181,17 +189,7 @@ def claim_stop(study: Study, action: Stop, now: float) -> tuple[Event, str]:
     """The event that stops the PAUSED trial ``action.number`` for good (``PRUNED``, its last
     report as its value), and its claim: the same key a resumption of this pause takes."""
     state = study._state
-    if not 0 <= action.number < state.n_trials:
-        raise ValueError(
-            f"scheduler {study.scheduler!r} asked to stop trial {action.number}, which does not "
-            f"exist in study {study.study_name!r}"
-        )
-    record = state.trial(action.number)
-    if record.state is not TrialState.PAUSED:
-        raise ValueError(
-            f"scheduler {study.scheduler!r} asked to stop trial {action.number}, which is "
-            f"{record.state}, not PAUSED"
-        )
+    record = _paused(study, action.number, "stop")
     values, _message, _state = outcome(record, None, TrialState.PRUNED, None, len(state.directions))
     event = StateChanged(action.number, TrialState.PRUNED, now, values)
     return event, change_key(state, action.number)
