@@ -90,4 +90,3 @@ def test_ray_workers_share_a_postgresql_study(local_ray: None, postgres_db: str)
         assert study.best_value < 3.0
     finally:
         study.storage.close()
-

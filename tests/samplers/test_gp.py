@@ -45,9 +45,12 @@ def best_values(
     return out
 
 
-def test_branin_within_40_trials() -> None:
-    regrets = [v - BRANIN_MIN for v in best_values(branin, 40, range(3))]
-    assert np.median(regrets) < 0.01, regrets
+@pytest.mark.parametrize(("xi", "bound"), [(0.0, 0.01), (0.01, 0.03)])
+def test_branin_within_40_trials(xi: float, bound: float) -> None:
+    # The default margin xi = 0.01 gives up polishing the last hundredths (Branin's values span
+    # 0.4 to 300) for looking elsewhere; plain EI polishes.
+    regrets = [v - BRANIN_MIN for v in best_values(branin, 40, range(3), xi=xi)]
+    assert np.median(regrets) < bound, regrets
 
 
 @pytest.mark.slow
@@ -203,6 +206,8 @@ def test_invalid_settings() -> None:
         GPSampler(n_candidates=1000)
     with pytest.raises(ValueError, match="n_startup_trials"):
         GPSampler(n_startup_trials=0)
+    with pytest.raises(ValueError, match=r"xi must be a number in \[0, 1\).*got -0.1"):
+        GPSampler(xi=-0.1)
 
 
 def test_dump_load_and_pickle() -> None:
@@ -216,6 +221,7 @@ def test_dump_load_and_pickle() -> None:
         "n_candidates": 512,
         "warp_outputs": True,
         "noise_floor": 1e-6,
+        "xi": 0.01,
     }
     restored = GPSampler()
     restored.load(state)
@@ -237,3 +243,50 @@ class TestGPConformance(SamplerConformance):
     # A short start, so the suite's 20 trials mostly come from the model.
     def make_sampler(self, seed: int | None) -> Sampler:
         return GPSampler(seed=seed, n_startup_trials=4, n_candidates=64)
+
+
+# The first 14 trials of a real run (ElasticNet on diabetes, benchmarks/samplers.py, seed 3) with
+# plain EI: after the Sobol' start the model is sure of the l1_ratio = 0 valley and polishes alpha
+# near 0.215 by a thousandth of the values' spread per trial. The best loss (2953) is at
+# l1_ratio = 1, alpha ~ 3, far from every point the model has.
+ELASTICNET_START = [
+    (0.013881330159598325, 0.05, 3199.501),
+    (0.004491749026255699, 0.0, 3285.925),
+    (0.00015777917716872688, 0.9, 3645.997),
+    (89.7627997021945, 0.4, 5907.049),
+    (9.97202617058135, 0.75, 4044.579),
+    (0.007299093020673724, 0.25, 3267.283),
+    (0.11795289460460168, 0.0, 3041.193),
+    (0.1739380605282255, 1.0, 3147.863),
+    (0.2434009774776149, 0.0, 3023.458),
+    (0.23759110555593418, 0.0, 3023.130),
+    (0.21552864278175146, 0.0, 3022.596),
+    (0.21368868261711257, 0.0, 3022.607),
+    (0.21425651076559493, 0.0, 3022.603),
+    (0.2144764683789941, 0.0, 3022.602),
+]
+ELASTICNET_SPACE = Space(
+    {"alpha": Float(1e-4, 100.0, log=True), "l1_ratio": Float(0.0, 1.0, step=0.05)}
+)
+
+
+def _elasticnet_history() -> History:
+    trials = [
+        TrialRecord(
+            number=i,
+            state=TrialState.COMPLETE,
+            params={"alpha": alpha, "l1_ratio": ratio},
+            distributions=dict(ELASTICNET_SPACE),
+            values=(value,),
+        )
+        for i, (alpha, ratio, value) in enumerate(ELASTICNET_START)
+    ]
+    return History("s", (Direction.MINIMIZE,), trials, {"seed": 3})
+
+
+def test_a_sure_model_explores_instead_of_polishing() -> None:
+    history = _elasticnet_history()
+    polish = GPSampler(seed=3, xi=0.0).propose(history, ELASTICNET_SPACE)
+    assert polish["l1_ratio"] == 0.0 and abs(polish["alpha"] / 0.2145 - 1) < 0.05, polish  # type: ignore[operator]
+    explore = GPSampler(seed=3).propose(history, ELASTICNET_SPACE)  # xi = 0.01
+    assert explore["l1_ratio"] != 0.0 or abs(explore["alpha"] / 0.2145 - 1) > 0.25, explore  # type: ignore[operator]

@@ -92,7 +92,7 @@ class Engine:
         if sampler.acquisition == "ucb":
             acq = ConfidenceBound(posterior, ucb_beta(len(x), enc.dim))
         else:
-            acq = LogEI(posterior, float(fitted.min()))
+            acq = LogEI(posterior, float(fitted.min()) - sampler.xi)
         return maximize(acq, enc, candidates, n_starts=_N_STARTS, exclude=obs.tried)
 
     def _hyperparameters(

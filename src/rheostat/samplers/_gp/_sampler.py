@@ -13,11 +13,11 @@ A proposal for trial ``n``:
    Everything depends on the seed and the history only, so a resumed study proposes the points
    an uninterrupted one would.
 4. Running, waiting and failed trials are added at the posterior mean (kriging believer).
-5. The acquisition is maximized over valid points (``_optimize``): log EI over the incumbent,
-   which is the lowest posterior mean at the observed and fantasized points (not the raw best,
-   which a noisy objective flatters), or the confidence bound; or a Thompson draw over the
-   candidates is minimized. A point already tried or pending is not proposed again while another
-   candidate remains.
+5. The acquisition is maximized over valid points (``_optimize``): log EI over the incumbent
+   less a margin ``xi``, the incumbent being the lowest posterior mean at the observed and
+   fantasized points (not the raw best, which a noisy objective flatters), or the confidence
+   bound; or a Thompson draw over the candidates is minimized. A point already tried or pending
+   is not proposed again while another candidate remains.
 
 Steps 2-5 live in ``_engine``, loaded on the first proposal (importing rheostat loads neither
 numpy nor scipy). The numerical work runs one proposal at a time, on one thread of the process,
@@ -53,8 +53,12 @@ class GPSampler(Sampler):
     ``max(5, min(d + 1, 10))`` for ``d`` modelled parameters). ``n_candidates`` (a power of 2)
     quasi-random points, and a quarter as many perturbations of the best observations, seed the
     acquisition search. ``warp_outputs`` power-transforms the objective values before the fit.
-    ``noise_floor`` is the least noise variance the model assumes, relative to the standardized
-    values; the noise is learned above it.
+    ``xi`` is the least improvement log EI counts, in standard deviations of the standardized
+    (and warped) objective values: a model that has grown sure of one basin would otherwise
+    spend its trials polishing the incumbent by amounts no one needs, and not look where it is
+    unsure (the margin of Lizotte 2008, 0.01; 0 gives plain EI). ``noise_floor`` is the least
+    noise variance the model assumes, relative to the standardized values; the noise is learned
+    above it.
 
     Integers and step values are only ever proposed on their grid, and categoricals get a
     length-scale each. Proposals depend only on the seed and the history; the sampler is
@@ -78,6 +82,7 @@ class GPSampler(Sampler):
         n_candidates: int = 1024,
         warp_outputs: bool = True,
         noise_floor: float = 1e-6,
+        xi: float = 0.01,
     ) -> None:
         super().__init__(seed=seed)
         if acquisition not in _ACQUISITIONS:
@@ -98,11 +103,17 @@ class GPSampler(Sampler):
             )
         if not 0.0 < noise_floor < 1.0:
             raise ValueError(f"GPSampler: noise_floor must be in (0, 1), got {noise_floor!r}")
+        if not isinstance(xi, (int, float)) or not 0.0 <= xi < 1.0:
+            raise ValueError(
+                f"GPSampler: xi must be a number in [0, 1) (the least improvement log EI "
+                f"counts, in standard deviations of the objective; 0.01 by default), got {xi!r}"
+            )
         self.acquisition: AcquisitionName = acquisition
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates
         self.warp_outputs = bool(warp_outputs)
         self.noise_floor = float(noise_floor)
+        self.xi = float(xi)
         self._startup = SobolSampler(seed)
         self._init_caches()
 
@@ -129,6 +140,7 @@ class GPSampler(Sampler):
             "n_candidates": self.n_candidates,
             "warp_outputs": self.warp_outputs,
             "noise_floor": self.noise_floor,
+            "xi": self.xi,
         }
 
     def load(self, state: Mapping[str, Any]) -> None:
@@ -139,6 +151,7 @@ class GPSampler(Sampler):
                 setattr(self, key, state[key])
         if "noise_floor" in state:
             self.noise_floor = float(state["noise_floor"])
+        self.xi = float(state.get("xi", 0.0))  # dumped before xi existed: plain EI, as then
 
     # -- sampling --------------------------------------------------------------------------------
 
