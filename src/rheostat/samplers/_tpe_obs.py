@@ -18,7 +18,7 @@ import numpy as np
 from rheostat.distributions import Distribution
 from rheostat.samplers._parzen_column import Array, Column
 from rheostat.samplers._parzen_rows import Rows
-from rheostat.samplers._tpe_model import Observed
+from rheostat.samplers._tpe_model import GoodFits, Observed
 from rheostat.samplers._workspace import Workspace
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -36,6 +36,7 @@ class Group:
         self.rows = Rows(columns)
         self.source = np.empty(16, dtype=np.intp)  # each row's row in ``Observations``
         self.seen = 0  # rows of ``Observations`` looked at
+        self.fits: GoodFits = {}  # the model's good-side estimators of these rows
 
     def sync(self, obs: Observations) -> None:
         """Add the rows ``obs`` gained since the last call."""
@@ -62,7 +63,14 @@ class Group:
             numbers = obs.numbers[src]
         order = None if obs.in_order else np.argsort(numbers, kind="stable")
         return Observed(
-            self.rows, order, obs.loss[src], obs.pruned[src], obs.steps[src], obs.last[src], work
+            self.rows,
+            order,
+            obs.loss[src],
+            obs.pruned[src],
+            obs.steps[src],
+            obs.last[src],
+            work,
+            self.fits,
         )
 
 
