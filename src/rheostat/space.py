@@ -10,7 +10,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 from rheostat.distributions import Distribution, ParamValue, distribution_from_json
@@ -61,6 +61,17 @@ class Space(Mapping[str, Distribution]):
 
     def __len__(self) -> int:
         return len(self._params)
+
+    # The dict's own views: Mapping's generic ones look every value up again (ask iterates them
+    # on every trial).
+    def keys(self) -> KeysView[str]:
+        return self._params.keys()
+
+    def items(self) -> ItemsView[str, Distribution]:
+        return self._params.items()
+
+    def values(self) -> ValuesView[Distribution]:
+        return self._params.values()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Space):

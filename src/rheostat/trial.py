@@ -35,10 +35,13 @@ class TrialState(str, enum.Enum):
 
     def is_finished(self) -> bool:
         """``COMPLETE``, ``PRUNED`` and ``FAILED`` are final."""
-        return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
+        return self in _FINISHED  # a module tuple: each TrialState.X costs an enum lookup
 
     def __str__(self) -> str:
         return self.value
+
+
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
 
 
 class Direction(str, enum.Enum):

@@ -106,7 +106,7 @@ class Parzen:
         # the parts of its Gaussian exponent that do not depend on the point.
         self.const = log_w[:n] - self._log_mass()
         if len(self.continuous):
-            hc, xc = self.h[self.continuous], self._part(x, self.continuous)
+            hc, xc = _pick(self.h, self.continuous), self._part(x, self.continuous)
             self.zo = np.divide(xc, hc, out=self._buffer("zo", xc.shape))
             zo2 = np.square(self.zo, out=self._buffer("t", xc.shape))
             self.const -= 0.5 * zo2.sum(axis=1) + np.log(hc * math.sqrt(2 * math.pi)).sum()
@@ -143,10 +143,11 @@ class Parzen:
         """Each component's log mass inside ``[0, 1]`` over the numeric columns: exact for
         few components, else interpolated on grids whose cells the ``Rows`` keep."""
         num = self.numeric
-        h, intervals = self.h[num], grid_intervals(self.h[num])
+        h = _pick(self.h, num)
+        intervals = grid_intervals(h)
         if not len(num) or not interpolates(self.n, intervals):
             return log_mass(self._part(self.x, num), h)
-        cols, out = self.cols[num], []
+        cols, out = _pick(self.cols, num), []
         for rows, index, _ in self.blocks:
             flat, frac, stride = rows.cells(cols, intervals)
             value, diff = mass_table(h, intervals, cols, len(rows.columns), stride)
@@ -163,12 +164,10 @@ class Parzen:
         prior = np.full(m, self.log_prior_w)
         comp, term = self._buffer("comp", (m, self.n)), self._buffer("term", (m, self.n))
         if len(self.continuous):
-            zc = c[:, self.continuous] / self.h[self.continuous]
+            zc = self._part(c, self.continuous) / _pick(self.h, self.continuous)
             step = max(1, _GEMM_SIZE // max(1, zc.size))
-            if step >= self.n:
-                np.matmul(zc, self.zo.T, out=comp)
-            for a in range(0, self.n if step < self.n else 0, step):  # one BLAS thread each
-                comp[:, a : a + step] = zc @ self.zo[a : a + step].T
+            for a in range(0, self.n, step):  # one BLAS thread each, straight into comp
+                np.matmul(zc, self.zo[a : a + step].T, out=comp[:, a : a + step])
             comp += np.subtract(self.const, 0.5 * (zc**2).sum(axis=1)[:, None], out=term)
         else:
             comp[:] = self.const
@@ -208,18 +207,26 @@ class Parzen:
     def sample(self, rng: np.random.Generator, m: int) -> Array:
         """``m`` points drawn from the mixture (discrete parameters on their values)."""
         d = len(self.columns)
-        comp = rng.choice(self.n + 1, size=m, p=self.w)
+        # rng.choice(n + 1, size=m, p=self.w) as numpy computes it (the same draws from the
+        # same stream), without re-validating weights we made: most of choice's cost here
+        cdf = np.cumsum(self.w)
+        cdf /= cdf[-1]
+        comp = cdf.searchsorted(rng.random(m), side="right")
         u, v = rng.random((m, d)), rng.random((m, d))
         is_prior = (comp == self.n)[:, None]
         centre = self.x[np.minimum(comp, self.n - 1)] if self.n else np.zeros((m, d))
         out = np.empty((m, d))
         num, cat = self.numeric, self.categorical
         if len(num):
-            mu, h = centre[:, num], self.h[num]
+            mu, h, un = self._part(centre, num), _pick(self.h, num), self._part(u, num)
             lo, hi = ndtr(-mu / h), ndtr((1.0 - mu) / h)
-            q = np.minimum(np.maximum(lo + u[:, num] * (hi - lo), TINY), 1.0 - 1e-16)
+            q = np.minimum(np.maximum(lo + un * (hi - lo), TINY), 1.0 - 1e-16)
             draw = mu + h * ndtri(q)
-            out[:, num] = np.minimum(np.maximum(np.where(is_prior, u[:, num], draw), 0.0), 1.0)
+            drawn = np.minimum(np.maximum(np.where(is_prior, un, draw), 0.0), 1.0)
+            if len(num) == d:
+                out = drawn
+            else:
+                out[:, num] = drawn
             for j in self.discrete:
                 out[:, j] = self.columns[j].cells(out[:, j])[0]
         if len(cat):
@@ -230,3 +237,8 @@ class Parzen:
             kernel = np.where(u[:, cat] < self.lam[cat], other, centre[:, cat])
             out[:, cat] = np.where(is_prior, uniform, kernel)
         return out
+
+
+def _pick(a: Array, idx: Array) -> Array:
+    """``a[idx]``, without a copy when ``idx`` (sorted, distinct) picks every entry."""
+    return a if len(idx) == len(a) else a[idx]

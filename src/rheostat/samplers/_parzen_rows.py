@@ -102,7 +102,8 @@ class Rows:
         self._gridded[cols[self._intervals[cols] != intervals]] = 0
         self._intervals[cols] = intervals
         done, n = self._gridded[cols], self.n
-        for start in np.unique(done[done < n]).tolist():  # usually none, else one or two
+        # at most a few distinct starts: a set, as np.unique costs more than the rest of this
+        for start in sorted(set(done[done < n].tolist())):
             pick = done == start
             self._grid(cols[pick], intervals[pick], start)
         self._gridded[cols] = n

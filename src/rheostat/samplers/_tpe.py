@@ -20,10 +20,12 @@ from ``l`` and proposes the one with the largest ``l(x) / g(x)`` (``_tpe_model``
 
 Cost: the encoded observations of finished trials are cached per study (``_tpe_obs``) and only
 new trials are encoded; each group keeps its rows with what the estimators reuse per observation
-(``_parzen_rows``), and the large intermediates of a proposal reuse one workspace per sampler
-(``_workspace``). A proposal costs a scan of the unfinished trials plus vectorized kernel
-arithmetic linear in the number of observations, computed under the sampler's lock (one proposal
-at a time: numpy on arrays this small gains nothing from threads).
+(``_parzen_rows``) and its last good-side estimator (reused while the good rows are unchanged,
+most proposals of a study that has found its good region), and the large intermediates of a
+proposal reuse one workspace per sampler (``_workspace``). A proposal costs a scan of the
+unfinished trials plus vectorized kernel arithmetic linear in the number of observations, computed
+under the sampler's lock (one proposal at a time: numpy on arrays this small gains nothing from
+threads).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ this per parameter.
 
 Both are fitted to the group's cached ``Rows`` (the good ones, then the bad ones in trial order and
 the pending ones), so what the rows keep per observation (codes, grid cells) serves every
-proposal.
+proposal; ``l`` itself is kept with the rows and reused while the good rows stay the same.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe_rank import forgetting_weights, good_rows
 from rheostat.samplers._workspace import Workspace
 
-__all__ = ["Observed", "Settings", "best_point", "scored_candidates"]
+__all__ = ["GoodFits", "Observed", "Settings", "best_point", "scored_candidates"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,18 @@ class Settings:
     min_bandwidth: float
 
 
+# The good side's estimators of a group's last proposal, by (columns, fit settings): their good
+# rows, and the estimator, reused while those rows stay the good ones (most asks, once a study
+# has found its good region: ``l`` is then the same estimator as before).
+GoodFits = dict[tuple[tuple[int, ...], tuple[float, float, float]], tuple[Array, Parzen]]
+
+
 @dataclass(frozen=True)
 class Observed:
     """A group's observations: ``rows`` in any order, ``order`` the row indices in trial order
-    (``None``: already in trial order), per row what ``good_rows`` ranks them by, and scratch
-    space to reuse."""
+    (``None``: already in trial order), per row what ``good_rows`` ranks them by, and what to
+    reuse: scratch space and the good side's last estimators (both kept by the caller, with the
+    ``rows``)."""
 
     rows: Rows
     order: Array | None
@@ -53,6 +60,7 @@ class Observed:
     steps: Array
     last: Array
     work: Workspace | None = None  # for ``g``'s large arrays
+    fits: GoodFits | None = None
 
 
 def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Array:
@@ -82,15 +90,30 @@ def scored_candidates(
     good[good_rows(ranks[0], ranks[1], ranks[2], ranks[3], n_good)] = True
     liars = np.reshape(np.asarray(liars, dtype=float), (-1, d))
     w_bad = forgetting_weights(n - n_good + len(liars), settings.max_good)
-    below: list[Block] = [(rows, order[good], np.ones(n_good))]
+    good_index = order[good]
     above: list[Block] = [(rows, order[~good], w_bad[: n - n_good])]
     if len(liars):
         above.append((Rows(rows.columns, liars), None, w_bad[n - n_good :]))
     fit = (settings.prior_weight, settings.bandwidth_factor, settings.min_bandwidth)
     out = []
     for cols in [list(range(d))] if settings.multivariate else [[j] for j in range(d)]:
-        l_model = Parzen(below, cols, *fit)
+        l_model = _good_estimator(obs, good_index, cols, fit)
         g_model = Parzen(above, cols, *fit, work=obs.work)
         candidates = l_model.sample(rng, settings.n_candidates)
         out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
     return out
+
+
+def _good_estimator(
+    obs: Observed, index: Array, cols: list[int], fit: tuple[float, float, float]
+) -> Parzen:
+    """``l``: the estimator of rows ``index`` (weight 1 each), the one of the last proposal if
+    it had the same rows (the same arithmetic on the same rows: the same estimator)."""
+    key = (tuple(cols), fit)
+    kept = obs.fits.get(key) if obs.fits is not None else None
+    if kept is not None and np.array_equal(kept[0], index):
+        return kept[1]
+    model = Parzen([(obs.rows, index, np.ones(len(index)))], cols, *fit)
+    if obs.fits is not None:
+        obs.fits[key] = (index, model)
+    return model

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
 from rheostat.distributions import Distribution
 from rheostat.samplers._parzen_column import Array, Column
 from rheostat.samplers._parzen_rows import Rows
-from rheostat.samplers._tpe_model import Observed
+from rheostat.samplers._tpe_model import GoodFits, Observed
 from rheostat.samplers._workspace import Workspace
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -35,6 +36,7 @@ class Group:
         self.rows = Rows(columns)
         self.source = np.empty(16, dtype=np.intp)  # each row's row in ``Observations``
         self.seen = 0  # rows of ``Observations`` looked at
+        self.fits: GoodFits = {}  # the model's good-side estimators of these rows
 
     def sync(self, obs: Observations) -> None:
         """Add the rows ``obs`` gained since the last call."""
@@ -61,7 +63,14 @@ class Group:
             numbers = obs.numbers[src]
         order = None if obs.in_order else np.argsort(numbers, kind="stable")
         return Observed(
-            self.rows, order, obs.loss[src], obs.pruned[src], obs.steps[src], obs.last[src], work
+            self.rows,
+            order,
+            obs.loss[src],
+            obs.pruned[src],
+            obs.steps[src],
+            obs.last[src],
+            work,
+            self.fits,
         )
 
 
@@ -71,6 +80,7 @@ class Observations:
     def __init__(self, directions: Sequence[Direction]) -> None:
         self.signs = [-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions]
         self.keys: dict[Key, int] = {}
+        self._last: dict[str, tuple[Distribution, int]] = {}  # name -> its latest key's column
         self.x: Array = np.full((16, 0), np.nan)
         self.numbers: Array = np.zeros(16, dtype=np.int64)
         self.loss: Array = np.zeros((16, len(directions)))
@@ -112,7 +122,7 @@ class Observations:
             if t.values is None or len(t.values) != len(self.signs):
                 return
             loss = [sign * float(v) for sign, v in zip(self.signs, t.values, strict=True)]
-            if not all(math.isfinite(v) for v in loss):
+            if not all(map(math.isfinite, loss)):
                 return
             pruned, steps, last = False, math.inf, 0.0
         elif t.state is TrialState.PRUNED:
@@ -125,26 +135,40 @@ class Observations:
             return
         if self.n == len(self.numbers):
             self._grow(rows=2 * self.n)
-        row, present = self.n, set()
+        row = self.n
+        cols: list[int] = []
+        values: list[float] = []
         for name, param in t.params.items():
             dist = t.distributions.get(name)
             if dist is None or not dist.contains(param):
                 continue
-            col = self.keys.get((name, dist))
+            col = self._column(name, dist)
             if col is None:
                 col = self.keys[(name, dist)] = len(self.keys)
                 self._grow(cols=len(self.keys))
-            self.x[row, col] = dist.to_internal(param)
-            present.add(col)
+            cols.append(col)
+            values.append(dist.to_internal(param))
+        self.x[row, cols] = values
         if self.n and t.number < self.numbers[self.n - 1]:
             self.in_order = False
         self.numbers[row], self.loss[row], self.pruned[row] = t.number, loss, pruned
         self.steps[row], self.last[row] = steps, last
         self.n += 1
         self.n_encoded += 1
-        self._regroup(frozenset(present))
+        self._regroup(frozenset(cols))
         first = next(iter(self.anchors.items()), (t.number, t))
         self.anchors = dict([first, (t.number, t)])
+
+    def _column(self, name: str, dist: Distribution) -> int | None:
+        """The column of ``(name, dist)``, or ``None``; the distribution object this name had
+        last time is found without hashing it (a dataclass hash is a Python call)."""
+        last = self._last.get(name)
+        if last is not None and last[0] is dist:
+            return last[1]
+        col = self.keys.get((name, dist))
+        if col is not None:
+            self._last[name] = (dist, col)
+        return col
 
     def _grow(self, rows: int | None = None, cols: int | None = None) -> None:
         r, c = self.x.shape
@@ -176,10 +200,10 @@ class Observations:
     def group(self, keys: Sequence[Key]) -> Group | None:
         """The kept ``Group`` of ``keys``, synced, or ``None`` if some parameter was never
         observed."""
-        cols = [self.keys.get(k) for k in keys]
-        if any(c is None for c in cols):
+        cols = [self._column(name, dist) for name, dist in keys]
+        if None in cols:
             return None
-        key = tuple(c for c in cols if c is not None)
+        key = cast(tuple[int, ...], tuple(cols))
         group = self._cached.pop(key, None)
         if group is None:
             group = Group(key, [Column.of(dist) for _, dist in keys])

@@ -32,6 +32,8 @@ def good_rows(loss: Array, pruned: Array, steps: Array, last: Array, n_good: int
     ``loss`` is ``(n, m)``, to minimize; ``pruned`` marks ``PRUNED`` rows, whose rank comes from
     ``steps`` (the last step reached) and ``last`` (their last value, to minimize).
     """
+    if loss.shape[1] == 1 and len(loss) > n_good and not pruned.any():  # the usual case
+        return np.argpartition(loss[:, 0], n_good - 1)[:n_good]
     done = np.flatnonzero(~pruned)
     if len(done) > n_good:
         if loss.shape[1] == 1:

@@ -145,7 +145,10 @@ class StudyState:
         if self._records is None:
             self._records = [b.build() for b in self._trials]
             self._dirty.clear()
-        elif self._dirty:
+            return self._records
+        if len(self._records) < len(self._trials):  # created since: built now, once
+            self._records.extend(b.build() for b in self._trials[len(self._records) :])
+        if self._dirty:
             for number in self._dirty:
                 self._records[number] = self._trials[number].build()
             self._dirty.clear()
@@ -180,9 +183,7 @@ class StudyState:
                 self.waiting[b.number] = None
             elif b.state is TrialState.RUNNING:
                 self.running.add(b.number)
-            if self._records is not None:
-                self._records.append(b.build())
-            return
+            return  # its record is built when read (``records``), after its parameters
         if event.number is None:
             assert isinstance(event, AttrSet)
             (self.system_attrs if event.system else self.user_attrs)[event.key] = event.value

@@ -228,7 +228,7 @@ class Study(StudyView):
             trial, head, key = claim_new(self, history, space, action, now)
             notes = choice_events(self, history, space)
         for name, dist in (space or {}).items():
-            trial.suggest(name, dist)
+            trial._suggest(name, dist)  # a Space holds distributions only
         self._write([head, *trial._take_pending(), *notes], [key], unless=[TUNING_FINISHED])
         if isinstance(action, StartFrom) and self._artifacts is not None:
             trial.checkpoint._fork()  # the parent's checkpoint as it is now, whatever it does next

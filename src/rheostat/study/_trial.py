@@ -194,12 +194,13 @@ class Trial:
 
     @staticmethod
     def _checked(name: str, dist: Distribution, value: ParamValue, origin: str) -> ParamValue:
-        if not dist.contains(value):
+        try:
+            return dist.cast(value)  # ValueError when the value is not in dist
+        except ValueError:
             raise ValueError(
                 f"parameter {name!r}: the {origin} {value!r} is not in {dist!r}; widen the "
                 "range or change the value"
-            )
-        return dist.cast(value)
+            ) from None
 
     # -- progress --------------------------------------------------------------------------------
 
