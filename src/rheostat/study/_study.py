@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import tempfile
 import time
 import uuid
@@ -16,32 +15,14 @@ from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
 from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
-from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom, Stop
+from rheostat.schedulers import Decision, Scheduler
 from rheostat.space import Space
-from rheostat.storage import (
-    AttrSet,
-    Event,
-    Reported,
-    StateChanged,
-    Storage,
-    TrialCreated,
-    encode_event,
-)
-from rheostat.study._claims import (
-    TUNING_FINISHED,
-    change_key,
-    choice_events,
-    claim_new,
-    claim_resume,
-    claim_start_from,
-    claim_stop,
-    claim_waiting,
-    trial_key,
-)
-from rheostat.study._holdout import check_tuning_open
+from rheostat.storage import AttrSet, Event, Reported, StateChanged, Storage, encode_event
+from rheostat.study._ask import ask_trial, enqueue
+from rheostat.study._claims import MAX_CLAIMS, change_key
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
 from rheostat.study._trial import Trial
-from rheostat.study._values import check_enqueued_params, outcome, parse_final_state
+from rheostat.study._values import outcome, parse_final_state
 from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -53,8 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["Study"]
 
 logger = logging.getLogger("rheostat")
-
-_MAX_CLAIMS = 1000
 
 ObjectiveFunc = Callable[[Trial], Any]
 _D = TypeVar("_D", bound=Distribution)
@@ -171,70 +150,8 @@ class Study(StudyView):
         allow_new: bool,
         max_number: int | None = None,
     ) -> Trial | None:
-        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (nothing appended).
-
-        ``max_number``: create no trial numbered ``max_number`` or more (``None`` then); the
-        append that creates trial ``N`` claims ``trial:N``, so workers never overshoot.
-        """
-        if space is not None and not isinstance(space, Space):
-            space = Space(space)
-        self._maybe_fail_stale()
-        for attempt in range(_MAX_CLAIMS):
-            with self._lock:
-                try:
-                    return self._ask_once(space, allow_new, max_number)
-                except StorageConflictError:
-                    self._sync()
-            # Another worker took the claim: back off for a random while (outside the lock), so
-            # a crowd of workers spreads out instead of colliding in lockstep. (Reading after the
-            # pause instead of before it was measured slower: 150-210 against 245-260 trials/s
-            # with 8 workers on PostgreSQL; a loser that retries on its older view tends to
-            # lose again and back off longer, leaving the others to run uncontended.)
-            time.sleep(random.uniform(0.0, min(0.05, 0.001 * 2**attempt)))
-        raise StorageConflictError(
-            f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
-        )
-
-    def _ask_once(
-        self, space: Space | None, allow_new: bool, max_number: int | None = None
-    ) -> Trial | None:
-        now = time.time()
-        state = self._state
-        # Checked again by the append (unless=TUNING_FINISHED): a finish_tuning appended
-        # meanwhile by another process makes it refuse, and the retry sees it here.
-        check_tuning_open(self, state.system_attrs)
-        history = state.history()
-        notes: list[Event] = []
-        action = self.scheduler.next_action(history)
-        while isinstance(action, Stop):  # a paused trial the scheduler gives up: then ask again
-            stop, key = claim_stop(self, action, now)
-            self._write([stop], [key])
-            if self._artifacts is not None:
-                self._artifacts.stopped(self._name, action.number)  # the checkpoint policy
-            history = state.history()
-            action = self.scheduler.next_action(history)
-        if isinstance(action, Resume):
-            trial, head, key = claim_resume(self, action, now)
-        elif not allow_new:
-            return None
-        elif state.waiting:  # the scheduler's Start budget is the enqueued trial's
-            budget = action.budget if isinstance(action, Start) else None
-            trial, head, key = claim_waiting(self, now, budget)
-        elif max_number is not None and state.n_trials >= max_number:
-            return None
-        elif isinstance(action, StartFrom):
-            trial, head, key = claim_start_from(self, action, now)
-        else:
-            trial, head, key = claim_new(self, history, space, action, now)
-            notes = choice_events(self, history, space)
-        for name, dist in (space or {}).items():
-            trial._suggest(name, dist)  # a Space holds distributions only
-        self._write([head, *trial._take_pending(), *notes], [key], unless=[TUNING_FINISHED])
-        if isinstance(action, StartFrom) and self._artifacts is not None:
-            trial.checkpoint._fork()  # the parent's checkpoint as it is now, whatever it does next
-        self._live[trial.number] = trial
-        self._heartbeater.poke()
-        return trial
+        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (see ``_ask``)."""
+        return ask_trial(self, space, allow_new=allow_new, max_number=max_number)
 
     def _pause(self, trial: Trial) -> TrialRecord:
         """Record ``trial`` as ``PAUSED`` (the study loop does this on a ``PAUSE`` decision)."""
@@ -321,7 +238,7 @@ class Study(StudyView):
         """Append trial ``number``'s final state change (claiming it); if another writer
         changed the trial first, read: a trial that it finished keeps that outcome (failed as
         lost, say); one it resumed is finished from its new state. Under ``self._lock``."""
-        for _ in range(_MAX_CLAIMS):
+        for _ in range(MAX_CLAIMS):
             current = self._state.trial(number)
             vals, msg, final = outcome(current, raw, new_state, message, len(self._directions))
             event = StateChanged(number, final, time.time(), vals, msg)
@@ -390,23 +307,7 @@ class Study(StudyView):
         Parameters the objective suggests take these values; any others are sampled. Returns the
         trial's number.
         """
-        fixed = check_enqueued_params(params, self._state.distributions)
-        attrs = dict(user_attrs or {})
-        with self._lock:
-            for _ in range(_MAX_CLAIMS):
-                number = self._state.n_trials
-                events: list[Event] = [
-                    TrialCreated(number, TrialState.WAITING, time.time(), fixed_params=fixed)
-                ]
-                events += [AttrSet(number, k, v) for k, v in attrs.items()]
-                for e in events:
-                    encode_event(e)
-                try:
-                    self._write(events, [trial_key(number)])
-                    return number
-                except StorageConflictError:
-                    self._sync()
-        raise StorageConflictError(f"could not enqueue a trial in study {self._name!r}")
+        return enqueue(self, params, user_attrs)
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-representable value to the study."""
