@@ -1,8 +1,12 @@
-"""The study: a named sequence of trials in a storage, with ask, tell and optimize."""
+"""The study: a named sequence of trials in a storage, with ask, tell and optimize.
+
+``Study`` holds the write side's state (sampler, scheduler, live trials, heartbeats) and its
+public methods; the work is done by ``_ask`` (ask and enqueue: what to claim, and the retry),
+``_tell`` (finishing and pausing trials), ``_optimize``, ``_holdout`` and ``_validate``.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 import time
@@ -13,16 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
-from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
 from rheostat.schedulers import Decision, Scheduler
 from rheostat.space import Space
-from rheostat.storage import AttrSet, Event, Reported, StateChanged, Storage, encode_event
+from rheostat.storage import AttrSet, Event, Reported, Storage, encode_event
 from rheostat.study._ask import ask_trial, enqueue
-from rheostat.study._claims import MAX_CLAIMS, change_key
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
+from rheostat.study._tell import pause_trial, tell_trial
 from rheostat.study._trial import Trial
-from rheostat.study._values import outcome, parse_final_state
 from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
     from rheostat.study._holdout import Holdout
 
 __all__ = ["Study"]
-
-logger = logging.getLogger("rheostat")
 
 ObjectiveFunc = Callable[[Trial], Any]
 _D = TypeVar("_D", bound=Distribution)
@@ -155,21 +155,7 @@ class Study(StudyView):
 
     def _pause(self, trial: Trial) -> TrialRecord:
         """Record ``trial`` as ``PAUSED`` (the study loop does this on a ``PAUSE`` decision)."""
-        with self._lock:
-            current = self._state.trial(trial.number)
-            trial._finished = True
-            self._live.pop(trial.number, None)
-            if current.state is not TrialState.RUNNING:
-                return current  # failed elsewhere meanwhile
-            events = [
-                *trial._take_pending(),
-                StateChanged(trial.number, TrialState.PAUSED, time.time()),
-            ]
-            try:
-                self._write(events, [change_key(self._state, trial.number)])
-            except StorageConflictError:
-                self._sync()  # changed elsewhere meanwhile (failed as lost): keep that
-            return self._state.trial(trial.number)
+        return pause_trial(self, trial)
 
     def tell(
         self,
@@ -186,82 +172,7 @@ class Study(StudyView):
         An invalid value (None, NaN, infinite, not a number, the wrong count) fails the trial and
         stores the reason. Telling a finished trial the same outcome again changes nothing.
         """
-        number = self._trial_number(trial)
-        live = trial if isinstance(trial, Trial) else self._live.get(number)
-        if value is not None and values is not None:
-            raise ValueError(
-                f"tell: got value={value!r} and values={values!r}; give value (one objective) "
-                "or values (one per objective), not both"
-            )
-        new_state = parse_final_state(state)
-        raw: Any = values if values is not None else value
-        with self._lock:
-            if number >= self._state.n_trials:
-                self._sync()
-            if number >= self._state.n_trials:
-                raise ValueError(
-                    f"tell: study {self._name!r} has no trial {number} (it has "
-                    f"{self._state.n_trials}); pass a trial that ask() returned"
-                )
-            current = self._state.trial(number)
-            vals, msg, final = outcome(current, raw, new_state, message, len(self._directions))
-            if final is TrialState.FAILED and msg is not None and message is None:
-                logger.warning("trial %d of study %r failed: %s", number, self._name, msg)
-            if current.state.is_finished():
-                if current.state is final and current.values == vals:
-                    return current
-                raise ValueError(
-                    f"tell: trial {number} is already {current.state} with values "
-                    f"{current.values}; a finished trial never changes"
-                )
-            if current.state is TrialState.WAITING:
-                raise ValueError(
-                    f"tell: trial {number} is WAITING; ask() for it before telling its result"
-                )
-            pending = live._take_pending() if live is not None else []
-            if live is not None:
-                live._finished = True
-                self._live.pop(number, None)
-            record = self._finish(number, pending, raw, new_state, message)
-        if record.state is TrialState.PRUNED and self._artifacts is not None:
-            self._artifacts.stopped(self._name, number)  # the checkpoint policy
-        return record
-
-    def _finish(
-        self,
-        number: int,
-        pending: list[Event],
-        raw: Any,
-        new_state: TrialState,
-        message: str | None,
-    ) -> TrialRecord:
-        """Append trial ``number``'s final state change (claiming it); if another writer
-        changed the trial first, read: a trial that it finished keeps that outcome (failed as
-        lost, say); one it resumed is finished from its new state. Under ``self._lock``."""
-        for _ in range(MAX_CLAIMS):
-            current = self._state.trial(number)
-            vals, msg, final = outcome(current, raw, new_state, message, len(self._directions))
-            event = StateChanged(number, final, time.time(), vals, msg)
-            try:
-                self._write([*pending, event], [change_key(self._state, number)])
-                return self._state.trial(number)
-            except StorageConflictError:
-                self._sync()
-                if self._state.state_of(number).is_finished():
-                    return self._state.trial(number)
-        raise StorageConflictError(f"could not finish trial {number} of study {self._name!r}")
-
-    def _trial_number(self, trial: Trial | int) -> int:
-        if isinstance(trial, Trial):
-            if trial._study.study_name != self._name:
-                raise ValueError(
-                    f"tell: trial {trial.number} belongs to study {trial._study.study_name!r}, "
-                    f"not {self._name!r}"
-                )
-            return trial.number
-        if isinstance(trial, bool) or not isinstance(trial, int) or trial < 0:
-            raise TypeError(f"tell: expected a Trial or a trial number, got {trial!r}")
-        return trial
+        return tell_trial(self, trial, value, values, state, message)
 
     # -- called by the live trial ----------------------------------------------------------------
 
