@@ -2,6 +2,8 @@
 parent's checkpoint. Each function builds the live trial, the event that claims it and the
 claim keys the study appends it with (``Storage.append(..., claims=...)``), so a claim happens
 once however many workers race, and only writers that want the same thing refuse each other.
+``_ask`` chooses which to claim and appends it; a refused claim is read and decided again, at
+most ``MAX_CLAIMS`` times.
 
 The keys (each taken at most once per study, by the database):
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from rheostat.study._study import Study
 
 __all__ = [
+    "MAX_CLAIMS",
     "TUNING_FINISHED",
     "change_key",
     "choice_events",
@@ -48,6 +51,7 @@ __all__ = [
 ]
 
 TUNING_FINISHED = "tuning-finished"
+MAX_CLAIMS = 1000  # attempts at one claim before giving up with StorageConflictError
 
 
 def trial_key(number: int) -> str:

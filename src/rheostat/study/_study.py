@@ -1,10 +1,13 @@
-"""The study: a named sequence of trials in a storage, with ask, tell and optimize."""
+"""The study: a named sequence of trials in a storage, with ask, tell and optimize.
+
+``Study`` holds the write side's state (sampler, scheduler, live trials, heartbeats) and its
+public methods; the work is done by ``_ask`` (ask and enqueue: what to claim, and the retry),
+``_tell`` (finishing and pausing trials), ``_optimize``, ``_holdout`` and ``_validate``.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
-import random
 import tempfile
 import time
 import uuid
@@ -14,34 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rheostat.artifacts import ArtifactStore
 from rheostat.distributions import Distribution, ParamValue
-from rheostat.exceptions import StorageConflictError
 from rheostat.samplers import Sampler
-from rheostat.schedulers import Decision, Resume, Scheduler, Start, StartFrom, Stop
+from rheostat.schedulers import Decision, Scheduler
 from rheostat.space import Space
-from rheostat.storage import (
-    AttrSet,
-    Event,
-    Reported,
-    StateChanged,
-    Storage,
-    TrialCreated,
-    encode_event,
-)
-from rheostat.study._claims import (
-    TUNING_FINISHED,
-    change_key,
-    choice_events,
-    claim_new,
-    claim_resume,
-    claim_start_from,
-    claim_stop,
-    claim_waiting,
-    trial_key,
-)
-from rheostat.study._holdout import check_tuning_open
+from rheostat.storage import AttrSet, Event, Reported, Storage, encode_event
+from rheostat.study._ask import ask_trial, enqueue
 from rheostat.study._recovery import HOST, Heartbeater, fail_stale_trials
+from rheostat.study._tell import pause_trial, tell_trial
 from rheostat.study._trial import Trial
-from rheostat.study._values import check_enqueued_params, outcome, parse_final_state
 from rheostat.study._view import StudyView
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
@@ -51,10 +34,6 @@ if TYPE_CHECKING:
     from rheostat.study._holdout import Holdout
 
 __all__ = ["Study"]
-
-logger = logging.getLogger("rheostat")
-
-_MAX_CLAIMS = 1000
 
 ObjectiveFunc = Callable[[Trial], Any]
 _D = TypeVar("_D", bound=Distribution)
@@ -171,88 +150,12 @@ class Study(StudyView):
         allow_new: bool,
         max_number: int | None = None,
     ) -> Trial | None:
-        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (nothing appended).
-
-        ``max_number``: create no trial numbered ``max_number`` or more (``None`` then); the
-        append that creates trial ``N`` claims ``trial:N``, so workers never overshoot.
-        """
-        if space is not None and not isinstance(space, Space):
-            space = Space(space)
-        self._maybe_fail_stale()
-        for attempt in range(_MAX_CLAIMS):
-            with self._lock:
-                try:
-                    return self._ask_once(space, allow_new, max_number)
-                except StorageConflictError:
-                    self._sync()
-            # Another worker took the claim: back off for a random while (outside the lock), so
-            # a crowd of workers spreads out instead of colliding in lockstep. (Reading after the
-            # pause instead of before it was measured slower: 150-210 against 245-260 trials/s
-            # with 8 workers on PostgreSQL; a loser that retries on its older view tends to
-            # lose again and back off longer, leaving the others to run uncontended.)
-            time.sleep(random.uniform(0.0, min(0.05, 0.001 * 2**attempt)))
-        raise StorageConflictError(
-            f"could not claim a trial of study {self._name!r} after {_MAX_CLAIMS} attempts"
-        )
-
-    def _ask_once(
-        self, space: Space | None, allow_new: bool, max_number: int | None = None
-    ) -> Trial | None:
-        now = time.time()
-        state = self._state
-        # Checked again by the append (unless=TUNING_FINISHED): a finish_tuning appended
-        # meanwhile by another process makes it refuse, and the retry sees it here.
-        check_tuning_open(self, state.system_attrs)
-        history = state.history()
-        notes: list[Event] = []
-        action = self.scheduler.next_action(history)
-        while isinstance(action, Stop):  # a paused trial the scheduler gives up: then ask again
-            stop, key = claim_stop(self, action, now)
-            self._write([stop], [key])
-            if self._artifacts is not None:
-                self._artifacts.stopped(self._name, action.number)  # the checkpoint policy
-            history = state.history()
-            action = self.scheduler.next_action(history)
-        if isinstance(action, Resume):
-            trial, head, key = claim_resume(self, action, now)
-        elif not allow_new:
-            return None
-        elif state.waiting:  # the scheduler's Start budget is the enqueued trial's
-            budget = action.budget if isinstance(action, Start) else None
-            trial, head, key = claim_waiting(self, now, budget)
-        elif max_number is not None and state.n_trials >= max_number:
-            return None
-        elif isinstance(action, StartFrom):
-            trial, head, key = claim_start_from(self, action, now)
-        else:
-            trial, head, key = claim_new(self, history, space, action, now)
-            notes = choice_events(self, history, space)
-        for name, dist in (space or {}).items():
-            trial._suggest(name, dist)  # a Space holds distributions only
-        self._write([head, *trial._take_pending(), *notes], [key], unless=[TUNING_FINISHED])
-        if isinstance(action, StartFrom) and self._artifacts is not None:
-            trial.checkpoint._fork()  # the parent's checkpoint as it is now, whatever it does next
-        self._live[trial.number] = trial
-        self._heartbeater.poke()
-        return trial
+        """``ask``; with ``allow_new=False`` only a resume, else ``None`` (see ``_ask``)."""
+        return ask_trial(self, space, allow_new=allow_new, max_number=max_number)
 
     def _pause(self, trial: Trial) -> TrialRecord:
         """Record ``trial`` as ``PAUSED`` (the study loop does this on a ``PAUSE`` decision)."""
-        with self._lock:
-            current = self._state.trial(trial.number)
-            trial._finished = True
-            self._live.pop(trial.number, None)
-            if current.state is not TrialState.RUNNING:
-                return current  # failed elsewhere meanwhile
-            events = [
-                *trial._take_pending(),
-                StateChanged(trial.number, TrialState.PAUSED, time.time()),
-            ]
-            try:
-                self._write(events, [change_key(self._state, trial.number)])
-            except StorageConflictError:
-                self._sync()  # changed elsewhere meanwhile (failed as lost): keep that
-            return self._state.trial(trial.number)
+        return pause_trial(self, trial)
 
     def tell(
         self,
@@ -269,82 +172,7 @@ class Study(StudyView):
         An invalid value (None, NaN, infinite, not a number, the wrong count) fails the trial and
         stores the reason. Telling a finished trial the same outcome again changes nothing.
         """
-        number = self._trial_number(trial)
-        live = trial if isinstance(trial, Trial) else self._live.get(number)
-        if value is not None and values is not None:
-            raise ValueError(
-                f"tell: got value={value!r} and values={values!r}; give value (one objective) "
-                "or values (one per objective), not both"
-            )
-        new_state = parse_final_state(state)
-        raw: Any = values if values is not None else value
-        with self._lock:
-            if number >= self._state.n_trials:
-                self._sync()
-            if number >= self._state.n_trials:
-                raise ValueError(
-                    f"tell: study {self._name!r} has no trial {number} (it has "
-                    f"{self._state.n_trials}); pass a trial that ask() returned"
-                )
-            current = self._state.trial(number)
-            vals, msg, final = outcome(current, raw, new_state, message, len(self._directions))
-            if final is TrialState.FAILED and msg is not None and message is None:
-                logger.warning("trial %d of study %r failed: %s", number, self._name, msg)
-            if current.state.is_finished():
-                if current.state is final and current.values == vals:
-                    return current
-                raise ValueError(
-                    f"tell: trial {number} is already {current.state} with values "
-                    f"{current.values}; a finished trial never changes"
-                )
-            if current.state is TrialState.WAITING:
-                raise ValueError(
-                    f"tell: trial {number} is WAITING; ask() for it before telling its result"
-                )
-            pending = live._take_pending() if live is not None else []
-            if live is not None:
-                live._finished = True
-                self._live.pop(number, None)
-            record = self._finish(number, pending, raw, new_state, message)
-        if record.state is TrialState.PRUNED and self._artifacts is not None:
-            self._artifacts.stopped(self._name, number)  # the checkpoint policy
-        return record
-
-    def _finish(
-        self,
-        number: int,
-        pending: list[Event],
-        raw: Any,
-        new_state: TrialState,
-        message: str | None,
-    ) -> TrialRecord:
-        """Append trial ``number``'s final state change (claiming it); if another writer
-        changed the trial first, read: a trial that it finished keeps that outcome (failed as
-        lost, say); one it resumed is finished from its new state. Under ``self._lock``."""
-        for _ in range(_MAX_CLAIMS):
-            current = self._state.trial(number)
-            vals, msg, final = outcome(current, raw, new_state, message, len(self._directions))
-            event = StateChanged(number, final, time.time(), vals, msg)
-            try:
-                self._write([*pending, event], [change_key(self._state, number)])
-                return self._state.trial(number)
-            except StorageConflictError:
-                self._sync()
-                if self._state.state_of(number).is_finished():
-                    return self._state.trial(number)
-        raise StorageConflictError(f"could not finish trial {number} of study {self._name!r}")
-
-    def _trial_number(self, trial: Trial | int) -> int:
-        if isinstance(trial, Trial):
-            if trial._study.study_name != self._name:
-                raise ValueError(
-                    f"tell: trial {trial.number} belongs to study {trial._study.study_name!r}, "
-                    f"not {self._name!r}"
-                )
-            return trial.number
-        if isinstance(trial, bool) or not isinstance(trial, int) or trial < 0:
-            raise TypeError(f"tell: expected a Trial or a trial number, got {trial!r}")
-        return trial
+        return tell_trial(self, trial, value, values, state, message)
 
     # -- called by the live trial ----------------------------------------------------------------
 
@@ -390,23 +218,7 @@ class Study(StudyView):
         Parameters the objective suggests take these values; any others are sampled. Returns the
         trial's number.
         """
-        fixed = check_enqueued_params(params, self._state.distributions)
-        attrs = dict(user_attrs or {})
-        with self._lock:
-            for _ in range(_MAX_CLAIMS):
-                number = self._state.n_trials
-                events: list[Event] = [
-                    TrialCreated(number, TrialState.WAITING, time.time(), fixed_params=fixed)
-                ]
-                events += [AttrSet(number, k, v) for k, v in attrs.items()]
-                for e in events:
-                    encode_event(e)
-                try:
-                    self._write(events, [trial_key(number)])
-                    return number
-                except StorageConflictError:
-                    self._sync()
-        raise StorageConflictError(f"could not enqueue a trial in study {self._name!r}")
+        return enqueue(self, params, user_attrs)
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-representable value to the study."""

@@ -33,15 +33,16 @@ def _positive(name: str, value: object, least: int) -> int:
 def validate_top(
     study: Study,
     objective: Callable[[Trial], Any],
-    k: int = 5,
-    seeds: int = 3,
+    k: int,
+    seeds: int,
     *,
-    n_workers: int = 1,
-    catch: Iterable[type[Exception]] | type[Exception] = (),
-    confidence: float = 0.95,
+    n_workers: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    confidence: float,
 ) -> list[ValidationResult]:
-    """Enqueue ``seeds`` re-runs of each of the ``k`` best distinct configurations, run every
-    waiting trial with ``study.optimize``, and summarize the re-runs (best mean first)."""
+    """``study.validate_top`` (whose signature holds the defaults): enqueue ``seeds`` re-runs
+    of each of the ``k`` best distinct configurations, run every waiting trial with
+    ``study.optimize``, and summarize the re-runs (best mean first)."""
     _positive("k", k, 1)
     _positive("seeds", seeds, 2)
     if not 0.0 < confidence < 1.0:
