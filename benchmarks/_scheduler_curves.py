@@ -15,11 +15,13 @@ configuration, trained to the full budget, as good as what full-budget random se
   workers, in simulated-time order) until its incumbent, the best accuracy of a trial that
   reached the last epoch, first reaches the target. Each scheduler may spend up to ``cap``
   times FIFO's compute (default 1x); if it has not reached the target by then, that repeat
-  counts as 'never'. Past the cap every report is stopped, so the run drains quickly.
+  counts as 'never'. The replay ends at the first report past the cap (nothing after it can
+  count), rather than starting and stopping trials until the simulator runs out of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import statistics
@@ -39,10 +41,15 @@ Maker = Callable[[int, int], tuple[Scheduler, BOHBSampler | None]]
 """``make(epochs, seed) -> (scheduler, sampler or None)``."""
 
 
+class CapReachedError(Exception):
+    """Raised by ``Replay`` at the first report past its cap, to end the simulation."""
+
+
 class Replay(Scheduler):
     """Gives trial ``k`` recorded configuration ``draws[k]`` (or the nearest one to the
-    sampler's proposal), shows the sampler the trials' parameters, and stops every report once
-    ``cap`` reports were made."""
+    sampler's proposal), shows the sampler the trials' parameters, records ``finals``
+    (``(reports so far, value)`` of every report at the last epoch, in order) and raises
+    ``CapReachedError`` at the first report past ``cap``."""
 
     def __init__(
         self,
@@ -59,6 +66,8 @@ class Replay(Scheduler):
         self.config_of: dict[int, int] = {}
         self.reports = 0
         self.started = 0  # trials started before the cap
+        self.last_step = len(curves[0]) - 1
+        self.finals: list[tuple[int, float]] = []
         self._encoded = [self._encode(c) for c in configs]
         self._shown: dict[int, tuple[TrialRecord, TrialRecord]] = {}
 
@@ -93,7 +102,9 @@ class Replay(Scheduler):
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
         self.reports += 1
         if self.reports > self.cap:
-            return Decision.STOP
+            raise CapReachedError
+        if step == self.last_step:
+            self.finals.append((self.reports, value))
         return self.inner.on_report(history, trial, step, value)
 
     def next_action(self, history: History) -> Action:
@@ -101,7 +112,7 @@ class Replay(Scheduler):
         number = len(history)
         wanted = number < len(self.draws) and number not in self.config_of  # else not started
         if isinstance(action, (Start, StartFrom)) and wanted:
-            if self.sampler is not None and self.reports <= self.cap:
+            if self.sampler is not None:
                 proposal = self.sampler.propose(self._with_params(history), self.space)
                 self.config_of[number] = self._nearest(proposal)
             else:
@@ -128,20 +139,21 @@ def replay(
     epochs = data["epochs"]
     inner, sampler = make(epochs, seed)
     wrapped = Replay(inner, space, data["configs"], data["curves"], draws, cap, sampler)
-    result = simulate_study(
-        wrapped,
-        wrapped.value,
-        n_trials=n_trials,
-        n_workers=N_WORKERS,
-        max_steps=epochs,
-        direction="maximize",
-    )
+    with contextlib.suppress(CapReachedError):
+        simulate_study(
+            wrapped,
+            wrapped.value,
+            n_trials=n_trials,
+            n_workers=N_WORKERS,
+            max_steps=epochs,
+            direction="maximize",
+        )
     curve: list[tuple[int, float]] = []  # (reports so far, incumbent) whenever it improves
     best = -math.inf
-    for i, (number, step, _decision) in enumerate(result.decisions[:cap]):
-        if step == epochs - 1 and wrapped.value(number, step) > best:
-            best = wrapped.value(number, step)
-            curve.append((i + 1, best))
+    for reports, value in wrapped.finals:
+        if value > best:
+            best = value
+            curve.append((reports, best))
     return {"best": best, "trials": wrapped.started, "curve": curve}
 
 
