@@ -137,10 +137,18 @@ class BOHBSampler(Sampler):
 
     def model_budget(self, history: History, space: Space) -> float | None:
         """The budget the model is fitted on: the largest with enough observations."""
+        data = self._model_data(history, space)
+        return None if data is None else data[0]
+
+    def _model_data(
+        self, history: History, space: Space
+    ) -> tuple[float, list[tuple[TrialRecord, float]]] | None:
+        """``(budget, observations there)`` for the model, or ``None`` (too few anywhere)."""
         n_min = self._n_min(len(space))
         for budget, obs in sorted(observations_by_budget(history).items(), reverse=True):
-            if sum(1 for t, _v in obs if _covers(t, space)) >= n_min + 2:
-                return budget
+            covered = [(t, v) for t, v in obs if _covers(t, space)]
+            if len(covered) >= n_min + 2:
+                return budget, covered
         return None
 
     def _n_min(self, dim: int) -> int:
@@ -168,10 +176,10 @@ class BOHBSampler(Sampler):
         """The model's proposal over ``space`` (never a random one), or ``None`` while no budget
         has enough observations. ``propose`` returns this unless its ``random_fraction`` draw
         says random. Deterministic for a seed and a history."""
-        budget = self.model_budget(history, space)
-        if budget is None:
+        data = self._model_data(history, space)
+        if data is None:
             return None
-        obs = [(t, v) for t, v in observations_by_budget(history)[budget] if _covers(t, space)]
+        obs = data[1]
         seed = seeded_random(self.effective_seed(history), len(history), salt=_SALT + 1)
         return self._from_model(obs, space, history.direction, seed.getrandbits(63))
 
