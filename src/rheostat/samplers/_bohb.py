@@ -145,8 +145,15 @@ class BOHBSampler(Sampler):
     ) -> tuple[float, list[tuple[TrialRecord, float]]] | None:
         """``(budget, observations there)`` for the model, or ``None`` (too few anywhere)."""
         n_min = self._n_min(len(space))
+        covers: dict[int, bool] = {}  # by trial number: a trial is observed at several budgets
         for budget, obs in sorted(observations_by_budget(history).items(), reverse=True):
-            covered = [(t, v) for t, v in obs if _covers(t, space)]
+            covered = []
+            for t, v in obs:
+                ok = covers.get(t.number)
+                if ok is None:
+                    ok = covers[t.number] = _covers(t, space)
+                if ok:
+                    covered.append((t, v))
             if len(covered) >= n_min + 2:
                 return budget, covered
         return None
@@ -261,10 +268,14 @@ class BOHBSampler(Sampler):
 
 
 def _covers(trial: TrialRecord, space: Space) -> bool:
-    return all(
-        name in trial.params and trial.distributions.get(name) == dist
-        for name, dist in space.items()
-    )
+    params, dists = trial.params, trial.distributions
+    for name, dist in space.items():
+        if name not in params:
+            return False
+        own = dists.get(name)
+        if own is not dist and own != dist:
+            return False
+    return True
 
 
 def _shared_space(history: History) -> Space:
