@@ -155,7 +155,8 @@ def replay(
 ) -> dict[str, Any]:
     """One run, up to ``cap`` reports: ``curve``, the ``(epochs run, incumbent)`` pairs where
     the best value at the last epoch improved; ``best``, the incumbent at the cap; ``trials``,
-    how many trials were started before it."""
+    how many trials were started before it; ``distinct``, how many different configurations
+    the trials ran."""
     inner, sampler = make(problem.epochs, seed)
     wrapped = Replay(inner, problem, draws, cap, sampler, seed)
     with contextlib.suppress(CapReachedError):
@@ -174,7 +175,8 @@ def replay(
         if sign * value > best:
             best = sign * value
             curve.append((reports, value))
-    return {"best": sign * best, "trials": wrapped.started, "curve": curve}
+    distinct = len(set(wrapped.config_of.values()))
+    return {"best": sign * best, "trials": wrapped.started, "curve": curve, "distinct": distinct}
 
 
 ExtraRun = Callable[[Problem, Sequence[Hashable], int], dict[str, Any]]
@@ -215,6 +217,7 @@ def run_all(
         "repeats": repeats,
         "n_fifo": n_fifo,
         "runs": runs,
+        "target_is_max": problem.direction is Direction.MAXIMIZE,
     }
 
 
@@ -222,22 +225,45 @@ def summarize(
     runs: Sequence[Mapping[str, Any]], target: float, sign: float, cap: int, unit: int
 ) -> dict[str, float]:
     """One scheduler's row: compute to target per repeat (as a share of ``unit``), summarized."""
-    reached_at = [
-        next((c for c, v in run["curve"] if sign * v >= sign * target and c <= cap), math.inf)
-        for run in runs
-    ]
-    reached = [c / unit for c in reached_at if math.isfinite(c)]
+    at = [reached_at(run, target, sign, cap) for run in runs]
+    reached = [c / unit for c in at if math.isfinite(c)]
     return {
         "reached": len(reached),
         "mean_reached": statistics.fmean(reached) if reached else math.inf,
         "se_reached": statistics.stdev(reached) / math.sqrt(len(reached))
         if len(reached) > 1
         else math.nan,
-        "median": statistics.median(reached_at) / unit,
+        "median": statistics.median(at) / unit,
         "mean_curve": mean_curve_reaches(runs, target, sign) / unit,
         "best_at_cap": statistics.fmean(run["best"] for run in runs),
         "trials": statistics.fmean(run["trials"] for run in runs),
     }
+
+
+def reached_at(run: Mapping[str, Any], target: float, sign: float, cap: int) -> float:
+    """The compute at which ``run``'s incumbent first reached ``target`` (``inf``: never)."""
+    return next(
+        (float(c) for c, v in run["curve"] if sign * v >= sign * target and c <= cap), math.inf
+    )
+
+
+def spread(result: Mapping[str, Any], name: str) -> str:
+    """Scheduler ``name``'s compute to target in every repeat, as ``value (repeats)`` pairs in
+    ascending order, with 'never' last."""
+    sign = 1.0 if result["target_is_max"] else -1.0
+    counts: dict[str, int] = {}
+    at = sorted(
+        reached_at(run, result["target"], sign, result["cap"]) / result["fifo_compute"]
+        for run in result["runs"][name]
+    )
+    for x in at:
+        counts[ratio(x)] = counts.get(ratio(x), 0) + 1
+    return ", ".join(f"{k} ({n})" for k, n in counts.items())
+
+
+def mean_distinct(result: Mapping[str, Any], name: str) -> float:
+    """How many different configurations scheduler ``name``'s trials ran, averaged."""
+    return statistics.fmean(run["distinct"] for run in result["runs"][name])
 
 
 def mean_curve_reaches(runs: Sequence[Mapping[str, Any]], target: float, sign: float) -> float:
