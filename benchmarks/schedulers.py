@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bohb-scaling-trials", type=int, default=1024)
     parser.add_argument("--bohb-scaling-seeds", type=int, default=3)
     parser.add_argument("--overhead-trials", type=int, default=1000)
+    parser.add_argument("--overhead-rounds", type=int, default=3, help="the least of R runs")
     parser.add_argument("--pbt-seeds", type=int, default=10)
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
@@ -191,8 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         **budget,
         "PBT": lambda seed: (PBT(perturbation_interval=3, max_resource=e), None),
     }
-    overhead = _scheduler_scaling.overhead(every, args.overhead_trials)
-    lines += ["", *_scheduler_scaling.overhead_markdown(overhead, args.overhead_trials)]
+    overhead = _scheduler_scaling.overhead(every, args.overhead_trials, rounds=args.overhead_rounds)
+    lines += [
+        "",
+        *_scheduler_scaling.overhead_markdown(
+            overhead, args.overhead_trials, rounds=args.overhead_rounds
+        ),
+    ]
     pbt = _scheduler_pbt.pbt_against_random(range(args.pbt_seeds))
     lines += ["", *_scheduler_pbt.pbt_markdown(pbt)]
     lines += [
