@@ -1,19 +1,21 @@
 """How much compute does each scheduler need to reach the final quality of full-budget random
-search on real learning curves? How do they scale with workers, what does a decision cost, and
-does PBT beat random search?
+search, on real learning curves and on standard synthetic multi-fidelity functions? How do they
+scale with workers, what does a decision cost, and does PBT beat random search?
 
 Learning curves are recorded once from real training by ``record_curves.py`` (300 random
 configurations of scikit-learn's ``SGDClassifier`` on ``load_digits``, 81 epochs each; see
-there) into ``benchmarks/results/curves_digits.json``. ``_scheduler_curves.py`` replays them
-with ``rheostat.testing.simulate_study`` on 4 simulated workers and measures, for each
-scheduler, the compute spent until its incumbent (best accuracy of a trial trained to the last
-epoch) first reaches the mean final quality of full-budget random search (FIFO, ``--fifo-trials``
-trials), as a ratio to FIFO's compute, over ``--repeats`` random draws; see that module. The
-budget schedulers use the paper setting: ``min_resource=1``, ``max_resource=81``,
-``reduction_factor=3`` (Hyperband's brackets are the table of Li et al. 2018). Optuna's
-``SuccessiveHalvingPruner`` and ``HyperbandPruner`` (when optuna is installed) replay the same
-draws one trial at a time. PBT is not replayed there: recorded curves of fixed configurations
-cannot show what changing a parameter mid-run does; it has its own benchmark below.
+there) into ``benchmarks/results/curves_digits.json``. ``_scheduler_replay.py`` replays them
+(``_scheduler_curves.py``), and the multi-fidelity Hartmann-3 and Hartmann-6 functions of
+Kandasamy et al. 2017 as 81-epoch curves (``_scheduler_synthetic.py``), with
+``rheostat.testing.simulate_study`` on 4 simulated workers, and measures, for each scheduler,
+the compute spent until its incumbent (best value of a trial trained to the last epoch) first
+reaches the expected final quality of full-budget random search (FIFO, ``--fifo-trials``
+trials), as a ratio to FIFO's compute, over ``--repeats`` (``--synthetic-repeats``) random
+draws; see that module. The budget schedulers use the paper setting: ``min_resource=1``,
+``max_resource=81``, ``reduction_factor=3`` (Hyperband's brackets are the table of Li et al.
+2018). Optuna's ``SuccessiveHalvingPruner`` and ``HyperbandPruner`` (when optuna is installed)
+replay the recorded draws one trial at a time. PBT is not replayed there: curves of fixed
+configurations cannot show what changing a parameter mid-run does; it has its own benchmark.
 
 Then (see the modules beside this one): the speed-up from 1 to 4, 16 and 64 simulated workers
 on a synthetic problem (``_scheduler_scaling.py``, ``--scaling-trials`` trials), the scheduling
@@ -38,7 +40,9 @@ from typing import Any
 
 import _scheduler_curves
 import _scheduler_pbt
+import _scheduler_replay
 import _scheduler_scaling
+import _scheduler_synthetic
 import record_curves
 
 from rheostat.samplers import BOHBSampler
@@ -56,8 +60,8 @@ from rheostat.schedulers import (
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def curve_makers() -> dict[str, _scheduler_curves.Maker]:
-    """The schedulers replayed on the recorded curves: ``make(epochs, seed)``."""
+def curve_makers() -> dict[str, _scheduler_replay.Maker]:
+    """The schedulers replayed on the recorded curves (FIFO first): ``make(epochs, seed)``."""
     return {
         "FIFO (random search, every trial to the end)": lambda e, seed: (FIFOScheduler(), None),
         "Median pruning": lambda e, seed: (
@@ -75,23 +79,46 @@ def curve_makers() -> dict[str, _scheduler_curves.Maker]:
     }
 
 
-def optuna_pruners() -> dict[str, Callable[[int], Any]]:
+SYNTHETIC = (
+    "FIFO (random search, every trial to the end)",
+    "Successive halving (synchronous)",
+    "ASHA, stop",
+    "ASHA, promote",
+    "Hyperband",
+    "BOHB",
+)
+"""The schedulers replayed on the synthetic functions."""
+
+
+def optuna_pruners() -> dict[str, _scheduler_replay.ExtraRun]:
+    """Optuna's pruners, replayed on the same draws: ``run(problem, draws, cap)``."""
     try:
         import optuna
     except ImportError:
         return {}
-    return {
+    pruners: dict[str, Callable[[int], Any]] = {
         "Optuna SuccessiveHalvingPruner": lambda e: optuna.pruners.SuccessiveHalvingPruner(),
         "Optuna HyperbandPruner": lambda e: optuna.pruners.HyperbandPruner(
             min_resource=1, max_resource=e, reduction_factor=3
         ),
+    }
+    return {
+        name: lambda problem, draws, cap, make=make: _scheduler_curves.replay_optuna(
+            make, problem, draws, cap
+        )
+        for name, make in pruners.items()
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fifo-trials", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=20, help="random draws of configurations")
+    parser.add_argument(
+        "--repeats", type=int, default=100, help="random draws of configurations, recorded curves"
+    )
+    parser.add_argument(
+        "--synthetic-repeats", type=int, default=40, help="random draws, synthetic functions"
+    )
     parser.add_argument("--cap", type=float, default=1.0, help="compute cap, times FIFO's")
     parser.add_argument(
         "--curves-only",
@@ -100,26 +127,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scaling-trials", type=int, default=4096)
     parser.add_argument("--bohb-scaling-trials", type=int, default=1024)
+    parser.add_argument("--bohb-scaling-seeds", type=int, default=3)
     parser.add_argument("--overhead-trials", type=int, default=1000)
+    parser.add_argument("--overhead-rounds", type=int, default=3, help="the least of R runs")
     parser.add_argument("--pbt-seeds", type=int, default=10)
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     data = record_curves.load_curves()
     start = time.perf_counter()
-    result = _scheduler_curves.run_curves(
+    result = _scheduler_replay.run_all(
+        _scheduler_curves.RecordedCurves(data, record_curves.SPACE),
         curve_makers(),
-        data,
-        record_curves.SPACE,
         n_fifo=args.fifo_trials,
         repeats=args.repeats,
         cap=args.cap,
-        optuna_pruners=optuna_pruners(),
+        extra=optuna_pruners(),
     )
     sys.stderr.write(f"recorded curves: {time.perf_counter() - start:.0f} s\n")
     lines = ["# Schedulers", "", *_scheduler_curves.curves_markdown(result, data)]
     if args.curves_only:
         sys.stdout.write("\n".join(lines) + "\n")
         return 0
+    start = time.perf_counter()
+    synthetic = {}
+    for dim in (3, 6):
+        problem = _scheduler_synthetic.MultiFidelityHartmann(dim)
+        makers = {k: v for k, v in curve_makers().items() if k in SYNTHETIC}
+        synthetic[problem.name] = _scheduler_replay.run_all(
+            problem, makers, n_fifo=args.fifo_trials, repeats=args.synthetic_repeats, cap=args.cap
+        )
+    sys.stderr.write(f"synthetic functions: {time.perf_counter() - start:.0f} s\n")
+    lines += ["", *_scheduler_synthetic.synthetic_markdown(synthetic)]
 
     e = _scheduler_scaling.EPOCHS
     budget: dict[str, Callable[[int], tuple[Scheduler, BOHBSampler | None]]] = {
@@ -131,13 +169,20 @@ def main(argv: list[str] | None = None) -> int:
     bohb = {"BOHB": budget.pop("BOHB")}
     rows = _scheduler_scaling.scaling(budget, args.scaling_trials)
     lines += ["", *_scheduler_scaling.scaling_markdown(rows, args.scaling_trials)]
-    rows = _scheduler_scaling.scaling(bohb, args.bohb_scaling_trials)
+    seeds = tuple(range(args.bohb_scaling_seeds))
+    rows = _scheduler_scaling.scaling(bohb, args.bohb_scaling_trials, sampler_seeds=seeds)
     lines += ["", *_scheduler_scaling.scaling_markdown(rows, args.bohb_scaling_trials, intro=False)]
     lines += [
         "",
         f"BOHB ran {args.bohb_scaling_trials} trials: its sampler refits its density model for "
         "each new trial, at a cost that grows with the trials, so the larger job would take "
-        "hours of real time; its schedule is Hyperband's.",
+        "hours of real time; its schedule is Hyperband's. Its configurations come from its "
+        "model, not from the list the others replay, and each proposal depends on what has "
+        "finished when it is made, so its search differs with the number of workers (and the "
+        f"seed): every figure is the median over {len(seeds)} sampler seeds. Whether a run "
+        "reaches the target says more about where its model converged than about scaling: the "
+        "density model narrows onto one region (the bandwidths shrink to 0.001 as the good "
+        "points coincide), and a run that settled a little above the target's loss stays there.",
     ]
     budget.update(bohb)
     every: dict[str, Callable[[int], tuple[Scheduler, BOHBSampler | None]]] = {
@@ -147,8 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         **budget,
         "PBT": lambda seed: (PBT(perturbation_interval=3, max_resource=e), None),
     }
-    overhead = _scheduler_scaling.overhead(every, args.overhead_trials)
-    lines += ["", *_scheduler_scaling.overhead_markdown(overhead, args.overhead_trials)]
+    overhead = _scheduler_scaling.overhead(every, args.overhead_trials, rounds=args.overhead_rounds)
+    lines += [
+        "",
+        *_scheduler_scaling.overhead_markdown(
+            overhead, args.overhead_trials, rounds=args.overhead_rounds
+        ),
+    ]
     pbt = _scheduler_pbt.pbt_against_random(range(args.pbt_seeds))
     lines += ["", *_scheduler_pbt.pbt_markdown(pbt)]
     lines += [

@@ -127,6 +127,33 @@ def test_a_fraction_of_proposals_stays_random() -> None:
     assert sorted(distance(p) for p in always)[50] > 0.3
 
 
+def test_candidates_come_from_a_truncated_kernel_not_a_clipped_one() -> None:
+    # The best points sit on the bound x = 0: a kernel clipped to [0, 1] would put about half
+    # its candidates exactly on it; the paper's l' (truncated to the space) puts none there.
+    trials = [
+        TrialRecord(
+            number=i,
+            state=TrialState.COMPLETE,
+            params={"x": (i % 10) / 200, "y": (i * 0.618) % 1.0},
+            distributions=dict(SPACE),
+            values=((i % 10) / 200 + ((i * 0.618) % 1.0 - 0.2) ** 2,),
+        )
+        for i in range(60)
+    ]
+    got = proposals(
+        BOHBSampler(random_fraction=0.0), History("s", (Direction.MINIMIZE,), trials), 200
+    )
+    xs = [float(p["x"]) for p in got]  # type: ignore[arg-type]
+    assert all(0.0 < x < 0.2 for x in xs), sorted(xs)[:5]
+
+
+def test_model_proposal_is_what_propose_returns_without_random_draws() -> None:
+    history = history_at({1: 40, 3: 30})
+    sampler = BOHBSampler(random_fraction=0.0, seed=3)
+    assert sampler.model_proposal(history, SPACE) == sampler.propose(history, SPACE)
+    assert sampler.model_proposal(history_at({1: 4}, n=4), SPACE) is None
+
+
 def test_few_observations_give_random_proposals() -> None:
     history = history_at({1: 4}, n=4)
     got = proposals(BOHBSampler(random_fraction=0.0), history, 100)
@@ -151,6 +178,13 @@ def test_categorical_parameters() -> None:
         for s in range(50)
     ]
     assert chosen.count("b") >= 40
+    # l' keeps a categorical with probability 1 - bandwidth, else takes one of the others
+    wide = BOHBSampler(random_fraction=0.0, bandwidth_factor=100.0)
+    picked = [
+        wide.propose(History("s", (Direction.MINIMIZE,), trials, {"seed": s}), space)["c"]
+        for s in range(60)
+    ]
+    assert set(picked) <= {"a", "b", "c"}
 
 
 def test_bohb_study_finds_the_optimum_faster_than_hyperband_with_random_search() -> None:

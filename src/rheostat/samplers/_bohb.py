@@ -10,9 +10,12 @@ observations, ``n_min = max(d + 1, min_points_in_model)`` for ``d`` parameters: 
 ``max(n_min, (100 - top_n_percent)% of N)`` the bad one ``g(x)``. Both are products of
 one-dimensional kernels on the parameters' internal ``[0, 1]`` scale (Gaussian with Scott's
 bandwidth, at least ``min_bandwidth``; Aitchison-Aitken for categoricals). ``n_candidates``
-points are drawn from ``l`` with bandwidths widened by ``bandwidth_factor`` and the one with
-the largest ``l(x) / g(x)`` is proposed. A ``random_fraction`` of proposals, and every proposal
-while no budget has enough observations, are drawn at random.
+points are drawn from ``l'``, which is ``l`` with every bandwidth widened by
+``bandwidth_factor`` (a Gaussian kernel truncated to ``[0, 1]``, so no candidate piles up on a
+bound; a categorical keeps its value with probability ``1 - bandwidth`` and otherwise takes one
+of the others), and the one with the largest ``l(x) / g(x)`` is proposed. A
+``random_fraction`` of proposals, and every proposal while no budget has enough observations,
+are drawn at random (Falkner et al. 2018, Algorithm 2).
 """
 
 from __future__ import annotations
@@ -134,10 +137,25 @@ class BOHBSampler(Sampler):
 
     def model_budget(self, history: History, space: Space) -> float | None:
         """The budget the model is fitted on: the largest with enough observations."""
+        data = self._model_data(history, space)
+        return None if data is None else data[0]
+
+    def _model_data(
+        self, history: History, space: Space
+    ) -> tuple[float, list[tuple[TrialRecord, float]]] | None:
+        """``(budget, observations there)`` for the model, or ``None`` (too few anywhere)."""
         n_min = self._n_min(len(space))
+        covers: dict[int, bool] = {}  # by trial number: a trial is observed at several budgets
         for budget, obs in sorted(observations_by_budget(history).items(), reverse=True):
-            if sum(1 for t, _v in obs if _covers(t, space)) >= n_min + 2:
-                return budget
+            covered = []
+            for t, v in obs:
+                ok = covers.get(t.number)
+                if ok is None:
+                    ok = covers[t.number] = _covers(t, space)
+                if ok:
+                    covered.append((t, v))
+            if len(covered) >= n_min + 2:
+                return budget, covered
         return None
 
     def _n_min(self, dim: int) -> int:
@@ -153,13 +171,24 @@ class BOHBSampler(Sampler):
             space = _shared_space(history)
         if not space:
             return {}
-        seed = self.effective_seed(history)
-        rng = seeded_random(seed, len(history), salt=_SALT)
-        budget = self.model_budget(history, space)
-        if budget is None or rng.random() < self.random_fraction:
+        rng = seeded_random(self.effective_seed(history), len(history), salt=_SALT)
+        proposal = None
+        if rng.random() >= self.random_fraction:
+            proposal = self.model_proposal(history, space)
+        if proposal is None:
             return {name: dist.from_unit(rng.random()) for name, dist in space.items()}
-        obs = [(t, v) for t, v in observations_by_budget(history)[budget] if _covers(t, space)]
-        return self._from_model(obs, space, history.direction, rng.getrandbits(63))
+        return proposal
+
+    def model_proposal(self, history: History, space: Space) -> dict[str, ParamValue] | None:
+        """The model's proposal over ``space`` (never a random one), or ``None`` while no budget
+        has enough observations. ``propose`` returns this unless its ``random_fraction`` draw
+        says random. Deterministic for a seed and a history."""
+        data = self._model_data(history, space)
+        if data is None:
+            return None
+        obs = data[1]
+        seed = seeded_random(self.effective_seed(history), len(history), salt=_SALT + 1)
+        return self._from_model(obs, space, history.direction, seed.getrandbits(63))
 
     def _from_model(
         self,
@@ -185,14 +214,17 @@ class BOHBSampler(Sampler):
         bw_good = self._bandwidths(good, is_cat, n_choices)
         bw_bad = self._bandwidths(bad, is_cat, n_choices)
         gen = np.random.default_rng(seed)
-        # Draw candidates around good points, with widened bandwidths.
+        # Draw candidates from l': around good points, with widened bandwidths.
         centers = good[gen.integers(0, len(good), self.n_candidates)]
-        wide = np.minimum(bw_good * self.bandwidth_factor, np.where(is_cat, 1.0, np.inf))
-        cand = centers + gen.normal(size=centers.shape) * wide
-        cand = np.where(is_cat, centers, np.clip(cand, 0.0, 1.0))
-        switch = is_cat & (gen.random(centers.shape) < wide)
-        randoms = np.floor(gen.random(centers.shape) * np.maximum(n_choices, 1))
-        cand = np.where(switch, randoms, cand)
+        wide = bw_good * self.bandwidth_factor
+        cand = _truncated_normal(gen, np.where(is_cat, 0.5, centers), np.where(is_cat, 0.0, wide))
+        # A categorical keeps its value with probability 1 - bandwidth, else takes another; its
+        # widest kernel, bandwidth (c - 1) / c, is uniform over the c choices.
+        cat_max = np.where(n_choices > 1, (n_choices - 1) / np.maximum(n_choices, 1), 0.0)
+        switch = is_cat & (gen.random(centers.shape) < np.minimum(wide, cat_max))
+        other = np.floor(gen.random(centers.shape) * np.maximum(n_choices - 1, 1))
+        other = other + (other >= centers)  # skip the center's own category
+        cand = np.where(is_cat, np.where(switch, other, centers), cand)
         score = _log_density(cand, good, bw_good, is_cat, n_choices) - _log_density(
             cand, bad, bw_bad, is_cat, n_choices
         )
@@ -236,10 +268,14 @@ class BOHBSampler(Sampler):
 
 
 def _covers(trial: TrialRecord, space: Space) -> bool:
-    return all(
-        name in trial.params and trial.distributions.get(name) == dist
-        for name, dist in space.items()
-    )
+    params, dists = trial.params, trial.distributions
+    for name, dist in space.items():
+        if name not in params:
+            return False
+        own = dists.get(name)
+        if own is not dist and own != dist:
+            return False
+    return True
 
 
 def _shared_space(history: History) -> Space:
@@ -255,6 +291,20 @@ def _decode(dist: Distribution, x: float) -> ParamValue:
     if isinstance(dist, Categorical):
         return dist.choices[min(max(int(x), 0), len(dist.choices) - 1)]
     return dist.from_internal(x)
+
+
+def _truncated_normal(gen: np.random.Generator, mean: np.ndarray, scale: np.ndarray) -> Any:
+    """Normal draws around ``mean`` with ``scale`` (per column), truncated to ``[0, 1]``: the
+    draws that fall outside are drawn again (at least half of each kernel's mass is inside)."""
+    import numpy as np
+
+    out = mean + gen.normal(size=mean.shape) * scale
+    outside = (out < 0.0) | (out > 1.0)
+    while outside.any():
+        redraw = mean + gen.normal(size=mean.shape) * scale
+        out = np.where(outside, redraw, out)
+        outside = (out < 0.0) | (out > 1.0)
+    return out
 
 
 def _log_density(

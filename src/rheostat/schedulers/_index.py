@@ -14,7 +14,9 @@ pickling (to send a scheduler to worker processes) leaves the cache behind.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -97,7 +99,10 @@ class ReportIndex:
         if key != self._key or len(trials) < len(self._seen):
             self._clear(key)
         seen = self._seen
-        for t in trials:
+        # Only the records that are not the very objects seen last time need a look; comparing
+        # identities with ``map`` keeps the scan of a long, mostly unchanged history in C.
+        changed = itertools.compress(trials, map(operator.is_not, seen, trials))
+        for t in itertools.chain(changed, itertools.islice(trials, len(seen), None)):
             n = t.number
             if n < len(seen):
                 old = seen[n]

@@ -9,6 +9,7 @@ and ``Hyperband`` (its brackets in turn).
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ from rheostat.schedulers._rungs import check_int, check_resources, geometric_run
 from rheostat.trial import Direction, History, TrialRecord, TrialState
 
 __all__ = ["SuccessiveHalving", "SyncBracket", "SynchronousBrackets"]
+
+_JUDGED_MAX = 64  # brackets whose last judgement is kept (open brackets are few)
+_Judgement = tuple[Stop | None, Resume | None]
 
 
 class SyncBracket:
@@ -38,6 +42,13 @@ class SyncBracket:
         self.ladder = PromotionLadder(resources, reduction_factor, 1)
         self.resources = tuple(resources)
         self.counts = tuple(counts)
+        # A cache, not state: per bracket (by its first trial's number), the members and the
+        # sign last judged and the answer; records are frozen, so the same objects give the
+        # same answer. Never pickled.
+        self._judged: dict[int, tuple[tuple[TrialRecord, ...], float, _Judgement]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_judged": {}}
 
     @property
     def size(self) -> int:
@@ -58,6 +69,26 @@ class SyncBracket:
         or finished without getting there; then its best ``counts[k + 1]`` (by that report,
         ties to the lower number, NaN last) go on and the others paused there are stopped.
         """
+        if not members:
+            return None, None
+        first = members[0].number
+        seen = self._judged.get(first)
+        if (
+            seen is not None
+            and seen[1] == sign
+            and len(seen[0]) == len(members)
+            and all(map(operator.is_, seen[0], members))
+        ):
+            return seen[2]
+        answer = self._actions(members, sign)
+        if len(self._judged) >= _JUDGED_MAX:
+            self._judged.pop(next(iter(self._judged)))
+        self._judged[first] = (tuple(members), sign, answer)
+        return answer
+
+    def _actions(
+        self, members: Sequence[TrialRecord], sign: float
+    ) -> tuple[Stop | None, Resume | None]:
         resources = self.resources
         stop: Stop | None = None
         resume: Resume | None = None
