@@ -82,7 +82,7 @@ class SyncBracket:
             return seen[2]
         answer = self._actions(members, sign)
         if len(self._judged) >= _JUDGED_MAX:
-            self._judged.pop(next(iter(self._judged)))
+            self._judged.clear()  # one call: safe if another thread judges at the same time
         self._judged[first] = (tuple(members), sign, answer)
         return answer
 
