@@ -35,7 +35,7 @@ import statistics
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
-from rheostat.distributions import ParamValue
+from rheostat.distributions import Distribution, ParamValue
 from rheostat.samplers import BOHBSampler
 from rheostat.schedulers import Action, Decision, Scheduler, Start, StartFrom
 from rheostat.space import Space
@@ -99,22 +99,12 @@ class Replay(Scheduler):
         self._shown: dict[int, tuple[TrialRecord, TrialRecord]] = {}
 
     def _with_params(self, history: History) -> History:
-        records = []
-        for t in history.trials:
-            seen = self._shown.get(t.number)
-            if seen is None or seen[0] is not t:  # the simulator replaces a record that changed
-                shown = TrialRecord(
-                    number=t.number,
-                    state=t.state,
-                    params=dict(self.problem.params(self.config_of[t.number])),
-                    distributions=dict(self.problem.space),
-                    values=t.values,
-                    intermediate_values=t.intermediate_values,
-                    budget=t.budget,
-                )
-                seen = self._shown[t.number] = (t, shown)
-            records.append(seen[1])
-        return History(history.study_name, history.directions, records, history.attrs)
+        return with_params(
+            history,
+            lambda n: dict(self.problem.params(self.config_of[n])),
+            dict(self.problem.space),
+            self._shown,
+        )
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
         self.reports += 1
@@ -299,3 +289,31 @@ def table(result: Mapping[str, Any]) -> list[str]:
             f"| {r['trials']:.0f} | {r['best_at_cap']:.4f} |"
         )
     return lines
+
+
+def with_params(
+    history: History,
+    params_of: Callable[[int], dict[str, ParamValue]],
+    space: Mapping[str, Distribution],
+    shown: dict[int, tuple[TrialRecord, TrialRecord]],
+) -> History:
+    """``history`` as a sampler should see it: each trial with the parameters its configuration
+    has (``params_of(number)``) over ``space``. ``shown`` keeps each record made, keyed by trial
+    number with the record it was made from: the simulator replaces a record that changed, so
+    an unchanged one is reused."""
+    records = []
+    for t in history.trials:
+        seen = shown.get(t.number)
+        if seen is None or seen[0] is not t:
+            made = TrialRecord(
+                number=t.number,
+                state=t.state,
+                params=params_of(t.number),
+                distributions=dict(space),
+                values=t.values,
+                intermediate_values=t.intermediate_values,
+                budget=t.budget,
+            )
+            seen = shown[t.number] = (t, made)
+        records.append(seen[1])
+    return History(history.study_name, history.directions, records, history.attrs)

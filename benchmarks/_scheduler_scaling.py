@@ -24,6 +24,8 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 
+from _scheduler_replay import with_params
+
 from rheostat.distributions import Float, ParamValue
 from rheostat.samplers import BOHBSampler
 from rheostat.schedulers import Action, Decision, Scheduler, Start, StartFrom
@@ -81,22 +83,7 @@ class Synthetic(Scheduler):
         self._seen: dict[int, tuple[TrialRecord, TrialRecord]] = {}
 
     def _with_params(self, history: History) -> History:
-        records = []
-        for t in history.trials:
-            seen = self._seen.get(t.number)
-            if seen is None or seen[0] is not t:  # the simulator replaces a record that changed
-                shown = TrialRecord(
-                    number=t.number,
-                    state=t.state,
-                    params=self.params[t.number],
-                    distributions=dict(SPACE),
-                    values=t.values,
-                    intermediate_values=t.intermediate_values,
-                    budget=t.budget,
-                )
-                seen = self._seen[t.number] = (t, shown)
-            records.append(seen[1])
-        return History(history.study_name, history.directions, records, history.attrs)
+        return with_params(history, self.params.__getitem__, dict(SPACE), self._seen)
 
     def on_report(self, history: History, trial: TrialRecord, step: int, value: float) -> Decision:
         return self.inner.on_report(history, trial, step, value)
