@@ -14,6 +14,7 @@ proposal; ``l`` itself is kept with the rows and reused while the good rows stay
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from rheostat.samplers._parzen import Block, Parzen
 from rheostat.samplers._parzen_column import Array
 from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe_rank import forgetting_weights, good_rows
+from rheostat.samplers._untried import untried_best
 from rheostat.samplers._workspace import Workspace
 
 __all__ = ["GoodFits", "Observed", "Settings", "best_point", "scored_candidates"]
@@ -67,9 +69,22 @@ def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Ar
     """The internal point with the largest ``l / g`` among candidates drawn from ``l``.
 
     ``liars`` holds the internal points of pending trials, ``(k, d)``; ``seed`` seeds the draws.
+    When every parameter is discrete and they are modelled jointly, a point already observed or
+    pending is proposed only when no other is left (``_untried``): a repeat teaches a
+    deterministic objective nothing, and on a small space the good density draws the incumbent
+    again and again.
     """
-    parts = scored_candidates(obs, liars, settings, seed)
-    return np.concatenate([c[int(np.argmax(log_l - log_g))] for c, log_l, log_g in parts])
+    rng = np.random.default_rng(seed)
+    liars = np.reshape(np.asarray(liars, dtype=float), (-1, len(obs.rows.columns)))
+    parts = []
+    for cols, l_model, g_model in _estimators(obs, liars, settings):
+        candidates = l_model.sample(rng, settings.n_candidates)
+        score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
+        if len(cols) == len(obs.rows.columns) and len(obs.rows.coded) == len(cols):
+            tried = np.concatenate([obs.rows.x, liars])
+            return untried_best(obs.rows.columns, tried, candidates, score, l_model, g_model)
+        parts.append(candidates[int(np.argmax(score))])
+    return np.concatenate(parts)
 
 
 def scored_candidates(
@@ -78,6 +93,18 @@ def scored_candidates(
     """Per estimated part (all columns, or each column with ``multivariate=False``): the
     candidates drawn from ``l`` and ``log l`` and ``log g`` at them."""
     rng = np.random.default_rng(seed)
+    liars = np.reshape(np.asarray(liars, dtype=float), (-1, len(obs.rows.columns)))
+    out = []
+    for _, l_model, g_model in _estimators(obs, liars, settings):
+        candidates = l_model.sample(rng, settings.n_candidates)
+        out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
+    return out
+
+
+def _estimators(
+    obs: Observed, liars: Array, settings: Settings
+) -> Iterator[tuple[list[int], Parzen, Parzen]]:
+    """Per estimated part: its columns, ``l`` and ``g`` (``liars`` as ``(k, d)``)."""
     rows = obs.rows
     n, d = rows.n, len(rows.columns)
     ranks = [obs.loss, obs.pruned, obs.steps, obs.last]
@@ -88,20 +115,18 @@ def scored_candidates(
     n_good = max(1, min(math.ceil(settings.gamma * n), settings.max_good))
     good = np.zeros(n, dtype=bool)  # in trial order
     good[good_rows(ranks[0], ranks[1], ranks[2], ranks[3], n_good)] = True
-    liars = np.reshape(np.asarray(liars, dtype=float), (-1, d))
     w_bad = forgetting_weights(n - n_good + len(liars), settings.max_good)
     good_index = order[good]
     above: list[Block] = [(rows, order[~good], w_bad[: n - n_good])]
     if len(liars):
         above.append((Rows(rows.columns, liars), None, w_bad[n - n_good :]))
     fit = (settings.prior_weight, settings.bandwidth_factor, settings.min_bandwidth)
-    out = []
     for cols in [list(range(d))] if settings.multivariate else [[j] for j in range(d)]:
-        l_model = _good_estimator(obs, good_index, cols, fit)
-        g_model = Parzen(above, cols, *fit, work=obs.work)
-        candidates = l_model.sample(rng, settings.n_candidates)
-        out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
-    return out
+        yield (
+            cols,
+            _good_estimator(obs, good_index, cols, fit),
+            Parzen(above, cols, *fit, work=obs.work),
+        )
 
 
 def _good_estimator(
