@@ -201,8 +201,14 @@ def rosenbrock(config: Config, d: int) -> float:
     return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
 
 
+# Levy's minimum, at (1, ..., 1), sits near the centre of its box [-10, 10]^d, where f = 1.44 in
+# 10-D: an optimizer that tries the centre first scores 96 at once (random search's best after 50
+# trials is 35). As with Ackley, we move it to 1 + LEVY_SHIFT (first d coordinates), inside the box.
+LEVY_SHIFT = np.random.default_rng(1).uniform(-7.0, 7.0, size=10)
+
+
 def levy(config: Config, d: int) -> float:
-    x = _vec(config, d)
+    x = _vec(config, d) - LEVY_SHIFT[:d]
     w = 1 + (x - 1) / 4
     head = math.sin(math.pi * w[0]) ** 2
     mid = np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(math.pi * w[:-1] + 1) ** 2))
@@ -363,7 +369,15 @@ def _problems() -> dict[str, Problem]:
             for d in (5, 10)
         ),
         Problem("rosenbrock5", "synthetic", _box(5, -5, 10), lambda c: rosenbrock(c, 5), 0.0),
-        Problem("levy10", "synthetic", _box(10, -10, 10), lambda c: levy(c, 10), 0.0),
+        Problem(
+            "levy10",
+            "synthetic",
+            _box(10, -10, 10),
+            lambda c: levy(c, 10),
+            0.0,
+            "minimum 0 moved from (1, ..., 1), near the centre of the box, to 1 + LEVY_SHIFT "
+            "(numpy default_rng(1), uniform in [-7, 7])",
+        ),
         Problem(
             "svc-breast",
             "sklearn",
