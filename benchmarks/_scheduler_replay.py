@@ -7,12 +7,21 @@ configuration, trained to the full budget, as good as what full-budget random se
 
 - **A problem** (``Problem``) gives random configurations, a configuration's value at each epoch,
   and the expected final quality of random search with ``n`` full-budget trials.
-- **Random draws.** Each repeat ``r`` draws configurations at random (``random.Random(r)``).
-  Trial ``k`` of every scheduler replays draw ``k``, so all schedulers see the same
-  configurations in the same order. BOHB is the exception only where its model proposes: a
-  ``random_fraction`` of its trials (and every trial while no budget has enough observations)
-  takes draw ``k`` like everyone else; the others take the model's proposal
-  (``BOHBSampler.model_proposal``), which the problem maps onto a configuration it can replay.
+- **Random draws.** Each repeat ``r`` draws configurations at random (``random.Random(r)``);
+  a problem with a finite set of configurations draws them without replacement, in passes
+  (each pass a new random order of the whole set). Trial ``k`` of every scheduler replays draw
+  ``k``, so all schedulers see the same configurations in the same order. BOHB is the exception
+  only where its model proposes: a ``random_fraction`` of its trials (and every trial while no
+  budget has enough observations) takes draw ``k`` like everyone else; the others take the
+  model's proposal (``BOHBSampler.model_proposal``), which the problem maps onto a
+  configuration it can replay.
+- **No configuration twice.** A real search never evaluates the same configuration twice, so
+  within one run a configuration is not reused while the set has unused ones: a run keeps the
+  configurations of its current pass, a proposal maps onto one outside them, a random trial
+  whose draw ``k`` is among them takes the next draw after ``k`` that is not (past the last
+  draw, the first that is not), and once the whole set has run a fresh pass begins. Without a
+  model this changes nothing (draw ``k`` is always new in its pass), nor for a continuum of
+  configurations, where every draw and proposal is new.
 - **The target.** Full-budget random search (FIFO) runs ``n_fifo`` trials to the last epoch;
   its compute is ``n_fifo * epochs``. The target is its expected final quality (the best
   last-epoch value of its trials), which the problem computes exactly or to a small error,
@@ -29,10 +38,11 @@ configuration, trained to the full budget, as good as what full-budget random se
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import random
 import statistics
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
 from rheostat.distributions import Distribution, ParamValue
@@ -54,21 +64,28 @@ class Problem(Protocol):
     space: Space
     epochs: int
     direction: Direction
+    n_configs: int | None
+    """How many configurations there are (``None``: a continuum, where every one is new)."""
 
-    def draw(self, rng: random.Random) -> Hashable:
-        """A random configuration."""
+    def draws(self, rng: random.Random, n: int) -> list[Hashable]:
+        """``n`` random configurations, in order (from a finite set: without replacement, in
+        passes through the whole set)."""
 
     def params(self, config: Hashable) -> Mapping[str, ParamValue]:
         """The parameters a sampler sees for ``config``."""
 
-    def from_proposal(self, params: Mapping[str, ParamValue]) -> Hashable:
-        """The configuration replayed for a sampler's proposal."""
+    def from_proposal(
+        self, params: Mapping[str, ParamValue], used: Collection[Hashable]
+    ) -> Hashable:
+        """The configuration replayed for a sampler's proposal, not one of ``used`` (fewer
+        than ``n_configs``)."""
 
     def value(self, config: Hashable, step: int) -> float:
         """What a trial running ``config`` reports at ``step``."""
 
     def expected_best(self, n: int) -> float:
-        """The expected best last-epoch value of ``n`` random configurations."""
+        """The expected best last-epoch value of ``n`` random configurations, drawn as
+        ``draws`` draws them."""
 
 
 class CapReachedError(Exception):
@@ -76,9 +93,10 @@ class CapReachedError(Exception):
 
 
 class Replay(Scheduler):
-    """Gives trial ``k`` draw ``k`` (or, under BOHB, the model's proposal), shows the sampler
-    the trials' parameters, records ``finals`` (``(reports so far, value)`` of every report at
-    the last epoch, in order) and raises ``CapReachedError`` at the first report past ``cap``."""
+    """Gives trial ``k`` draw ``k`` (or, under BOHB, the model's proposal), never a
+    configuration of the current pass (see the module docstring), shows the sampler the trials'
+    parameters, records ``finals`` (``(reports so far, value)`` of every report at the last
+    epoch, in order) and raises ``CapReachedError`` at the first report past ``cap``."""
 
     def __init__(
         self,
@@ -92,6 +110,7 @@ class Replay(Scheduler):
         self.inner, self.problem, self.draws, self.cap = inner, problem, draws, cap
         self.sampler = sampler
         self.config_of: dict[int, Hashable] = {}
+        self.used: set[Hashable] = set()  # the configurations of the current pass
         self.reports = 0
         self.started = 0  # trials started before the cap
         self.finals: list[tuple[int, float]] = []
@@ -119,14 +138,19 @@ class Replay(Scheduler):
         number = len(history)
         wanted = number < len(self.draws) and number not in self.config_of  # else not started
         if isinstance(action, (Start, StartFrom)) and wanted:
-            config = self.draws[number]
+            if len(self.used) == self.problem.n_configs:
+                self.used.clear()  # every configuration has run: a fresh pass
+            # draw k, else the next one not used in this pass (from the start past the last)
+            later = itertools.chain(itertools.islice(self.draws, number, None), self.draws)
+            config = next((c for c in later if c not in self.used), self.draws[number])
             # BOHB (Falkner et al. 2018, Algorithm 2): a random configuration with probability
             # random_fraction or while there is no model, else the model's proposal.
             if self.sampler is not None and self._coin.random() >= self.sampler.random_fraction:
                 shown = self._with_params(history)
                 proposal = self.sampler.model_proposal(shown, self.problem.space)
                 if proposal is not None:
-                    config = self.problem.from_proposal(proposal)
+                    config = self.problem.from_proposal(proposal, self.used)
+            self.used.add(config)
             self.config_of[number] = config
             self.started += self.reports < self.cap
         return action
@@ -142,11 +166,12 @@ def replay(
     n_trials: int,
     cap: int,
     seed: int,
+    n_workers: int = N_WORKERS,
 ) -> dict[str, Any]:
-    """One run, up to ``cap`` reports: ``curve``, the ``(epochs run, incumbent)`` pairs where
-    the best value at the last epoch improved; ``best``, the incumbent at the cap; ``trials``,
-    how many trials were started before it; ``distinct``, how many different configurations
-    the trials ran."""
+    """One run on ``n_workers`` simulated workers, up to ``cap`` reports: ``curve``, the
+    ``(epochs run, incumbent)`` pairs where the best value at the last epoch improved; ``best``,
+    the incumbent at the cap; ``trials``, how many trials were started before it; ``distinct``,
+    how many different configurations the trials ran."""
     inner, sampler = make(problem.epochs, seed)
     wrapped = Replay(inner, problem, draws, cap, sampler, seed)
     with contextlib.suppress(CapReachedError):
@@ -154,7 +179,7 @@ def replay(
             wrapped,
             wrapped.value,
             n_trials=n_trials,
-            n_workers=N_WORKERS,
+            n_workers=n_workers,
             max_steps=problem.epochs,
             direction=problem.direction,
         )
@@ -170,7 +195,8 @@ def replay(
 
 
 ExtraRun = Callable[[Problem, Sequence[Hashable], int], dict[str, Any]]
-"""``run(problem, draws, cap) -> {"best", "trials", "curve"}``: a peer replayed on the draws."""
+"""``run(problem, draws, cap) -> {"best", "trials", "curve", "distinct"}``: a peer replayed on
+the draws."""
 
 
 def run_all(
@@ -181,8 +207,10 @@ def run_all(
     repeats: int,
     cap: float = 1.0,
     extra: Mapping[str, ExtraRun] | None = None,
+    n_workers: int = N_WORKERS,
 ) -> dict[str, Any]:
-    """Every scheduler (the first must be FIFO) on every repeat, and the summary rows."""
+    """Every scheduler (the first must be FIFO) on every repeat on ``n_workers`` simulated
+    workers, and the summary rows."""
     epochs = problem.epochs
     fifo_compute = n_fifo * epochs
     limit = int(cap * fifo_compute)
@@ -190,10 +218,10 @@ def run_all(
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in [*makers, *extra]}
     for r in range(repeats):
         rng = random.Random(r)
-        draws = [problem.draw(rng) for _ in range(limit)]  # each trial costs >= 1 epoch
+        draws = problem.draws(rng, limit)  # each trial costs >= 1 epoch
         for i, (name, make) in enumerate(makers.items()):
             n_trials = n_fifo if i == 0 else limit
-            runs[name].append(replay(make, problem, draws, n_trials, limit, seed=r))
+            runs[name].append(replay(make, problem, draws, n_trials, limit, r, n_workers))
         for name, peer in extra.items():
             runs[name].append(peer(problem, draws, limit))
     target = problem.expected_best(n_fifo)
@@ -206,6 +234,7 @@ def run_all(
         "rows": rows,
         "repeats": repeats,
         "n_fifo": n_fifo,
+        "n_workers": n_workers,
         "runs": runs,
         "target_is_max": problem.direction is Direction.MAXIMIZE,
     }

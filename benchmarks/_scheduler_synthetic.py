@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,7 @@ class MultiFidelityHartmann:
 
     direction = Direction.MINIMIZE
     epochs = EPOCHS
+    n_configs = None  # a continuum: every draw and every proposal is a new configuration
 
     def __init__(self, dim: int, bias: float = 0.1) -> None:
         self.dim, self.bias = dim, bias
@@ -88,13 +89,15 @@ class MultiFidelityHartmann:
         weights = ALPHA - self.bias * (1.0 - np.asarray(z, dtype=float))[..., None]
         return -np.sum(weights * inner, axis=-1)
 
-    def draw(self, rng: random.Random) -> Hashable:
-        return tuple(rng.random() for _ in range(self.dim))
+    def draws(self, rng: random.Random, n: int) -> list[Hashable]:
+        return [tuple(rng.random() for _ in range(self.dim)) for _ in range(n)]
 
     def params(self, config: Hashable) -> Mapping[str, ParamValue]:
         return {f"x{i}": v for i, v in enumerate(config)}  # type: ignore[arg-type]
 
-    def from_proposal(self, params: Mapping[str, ParamValue]) -> Hashable:
+    def from_proposal(
+        self, params: Mapping[str, ParamValue], used: Collection[Hashable]
+    ) -> Hashable:
         return tuple(float(params[f"x{i}"]) for i in range(self.dim))  # type: ignore[arg-type]
 
     def value(self, config: Hashable, step: int) -> float:

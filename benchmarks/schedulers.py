@@ -7,7 +7,8 @@ configurations of scikit-learn's ``SGDClassifier`` on ``load_digits``, 81 epochs
 there) into ``benchmarks/results/curves_digits.json``. ``_scheduler_replay.py`` replays them
 (``_scheduler_curves.py``), and the multi-fidelity Hartmann-3 and Hartmann-6 functions of
 Kandasamy et al. 2017 as 81-epoch curves (``_scheduler_synthetic.py``), with
-``rheostat.testing.simulate_study`` on 4 simulated workers, and measures, for each scheduler,
+``rheostat.testing.simulate_study`` on 4 simulated workers (the recorded curves also on 1),
+and measures, for each scheduler,
 the compute spent until its incumbent (best value of a trial trained to the last epoch) first
 reaches the expected final quality of full-budget random search (FIFO, ``--fifo-trials``
 trials), as a ratio to FIFO's compute, over ``--repeats`` (``--synthetic-repeats``) random
@@ -25,6 +26,7 @@ during training (``_scheduler_pbt.py``, ``--pbt-seeds`` seeds).
 
     nice -n 19 python benchmarks/record_curves.py  # once: writes results/curves_digits.json
     nice -n 19 python benchmarks/schedulers.py     # writes benchmarks/results/schedulers.md
+    nice -n 19 python benchmarks/schedulers.py --curves-only  # only its recorded-curves tables
 """
 
 from __future__ import annotations
@@ -110,6 +112,24 @@ def optuna_pruners() -> dict[str, _scheduler_replay.ExtraRun]:
     }
 
 
+def machine() -> str:
+    return f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def with_curves(page: Path, curves: list[str]) -> str:
+    """``page`` with its recorded-curves section (up to the synthetic functions) replaced by
+    ``curves`` (which start with the page's title), and a last line that says so."""
+    old = page.read_text().split("\n### Multi-fidelity Hartmann functions\n", 1)
+    if len(old) == 1:
+        return "\n".join(curves) + "\n"
+    rest = old[1].rstrip("\n").split("\n")
+    nice = os.nice(0)
+    command = f"{f'nice -n {nice} ' if nice else ''}python benchmarks/schedulers.py --curves-only"
+    mark = " The recorded-curves tables and their text were run again alone:"
+    rest[-1] = rest[-1].split(mark)[0] + f"{mark} {machine()}; `{command}`."
+    return "\n".join([*curves, "", "### Multi-fidelity Hartmann functions", *rest]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fifo-trials", type=int, default=50)
@@ -123,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--curves-only",
         action="store_true",
-        help="only the recorded-curves table, printed (results/schedulers.md is left alone)",
+        help="only the recorded-curves tables: printed, and put in place of the old ones in "
+        "results/schedulers.md (its other sections are left as they are)",
     )
     parser.add_argument("--scaling-trials", type=int, default=4096)
     parser.add_argument("--bohb-scaling-trials", type=int, default=1024)
@@ -134,18 +155,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     data = record_curves.load_curves()
-    start = time.perf_counter()
-    result = _scheduler_replay.run_all(
-        _scheduler_curves.RecordedCurves(data, record_curves.SPACE),
-        curve_makers(),
-        n_fifo=args.fifo_trials,
-        repeats=args.repeats,
-        cap=args.cap,
-        extra=optuna_pruners(),
-    )
-    sys.stderr.write(f"recorded curves: {time.perf_counter() - start:.0f} s\n")
-    lines = ["# Schedulers", "", *_scheduler_curves.curves_markdown(result, data)]
+    problem = _scheduler_curves.RecordedCurves(data, record_curves.SPACE)
+    results = []
+    for n_workers, extra in ((4, optuna_pruners()), (1, {})):  # Optuna's are sequential anyway
+        start = time.perf_counter()
+        results.append(
+            _scheduler_replay.run_all(
+                problem,
+                curve_makers(),
+                n_fifo=args.fifo_trials,
+                repeats=args.repeats,
+                cap=args.cap,
+                extra=extra,
+                n_workers=n_workers,
+            )
+        )
+        sys.stderr.write(
+            f"recorded curves, {n_workers} workers: {time.perf_counter() - start:.0f} s\n"
+        )
+    lines = ["# Schedulers", "", *_scheduler_curves.curves_markdown(results, data)]
     if args.curves_only:
+        text = with_curves(RESULTS / "schedulers.md", lines)
+        (RESULTS / "schedulers.md").write_text(text)
         sys.stdout.write("\n".join(lines) + "\n")
         return 0
     start = time.perf_counter()
@@ -201,11 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     pbt = _scheduler_pbt.pbt_against_random(range(args.pbt_seeds))
     lines += ["", *_scheduler_pbt.pbt_markdown(pbt)]
-    lines += [
-        "",
-        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
-        "`nice -n 19 python benchmarks/schedulers.py`.",
-    ]
+    lines += ["", f"{machine()}; `nice -n 19 python benchmarks/schedulers.py`."]
     text = "\n".join(lines) + "\n"
     (RESULTS / "schedulers.md").write_text(text)
     sys.stdout.write(text)
