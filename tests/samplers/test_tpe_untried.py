@@ -9,9 +9,11 @@ import pytest
 
 import rheostat
 from rheostat.distributions import Categorical, Distribution, Float, Int
+from rheostat.samplers._parzen import Parzen
 from rheostat.samplers._parzen_column import Column
+from rheostat.samplers._parzen_rows import Rows
 from rheostat.samplers._tpe import TPESampler
-from rheostat.samplers._untried import _codes, _ids, _points, _size
+from rheostat.samplers._untried import MAX_SCORED, _codes, _ids, _points, _size, untried_best
 from rheostat.space import Space
 
 # 10 x 2 x 2 = 40 configurations, like a small k-NN search.
@@ -87,6 +89,28 @@ def test_continuous_and_univariate_proposals_are_unchanged() -> None:
         study.tell(trial, float(trial.params["x"]))  # type: ignore[arg-type]
     assert all(0.0 <= t.params["x"] <= 1.0 for t in study.trials)  # type: ignore[operator]
     study.storage.close()
+
+
+def test_with_every_candidate_tried_an_untried_configuration_is_scored() -> None:
+    # 64 x 64 = 4,096 configurations, 1,000 tried, every candidate among them: the proposal is
+    # one of the others (MAX_SCORED of them are scored), the same for the same seed.
+    columns = [Column.of(Int(0, 63)), Column.of(Int(0, 63))]
+    sizes = [64, 64]
+    rng = np.random.default_rng(0)
+    tried = _points(columns, sizes, rng.choice(4096, 1000, replace=False))
+    fit = {"prior_weight": 1.0, "bandwidth_factor": 1.0, "min_bandwidth": 0.01}
+    l_model = Parzen([(Rows(columns, tried[:50]), None, np.ones(50))], [0, 1], **fit)
+    g_model = Parzen([(Rows(columns, tried[50:]), None, np.ones(950))], [0, 1], **fit)
+    candidates = tried[:24]
+    score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
+    picks = [
+        untried_best(columns, tried, candidates, score, l_model, g_model, np.random.default_rng(s))
+        for s in (1, 1, 2)
+    ]
+    seen = set(_ids(columns, sizes, tried).tolist())
+    assert all(int(_ids(columns, sizes, p[None, :])[0]) not in seen for p in picks)
+    assert np.array_equal(picks[0], picks[1])
+    assert MAX_SCORED < 4096 - 1000  # the draw of the scored ones is exercised
 
 
 @pytest.mark.parametrize(

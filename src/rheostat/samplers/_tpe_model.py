@@ -82,7 +82,7 @@ def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Ar
         score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
         if len(cols) == len(obs.rows.columns) and len(obs.rows.coded) == len(cols):
             tried = np.concatenate([obs.rows.x, liars])
-            return untried_best(obs.rows.columns, tried, candidates, score, l_model, g_model)
+            return untried_best(obs.rows.columns, tried, candidates, score, l_model, g_model, rng)
         parts.append(candidates[int(np.argmax(score))])
     return np.concatenate(parts)
 

@@ -5,7 +5,8 @@ small discrete space the good density ``l`` puts most of its mass on the incumbe
 candidates are the incumbent again (k-NN on wine, 200 configurations: one run spent 44 of 100
 trials on one). ``untried_best`` keeps the largest ``l / g`` among the candidates that no finished
 or pending trial holds; when every candidate has been tried and the space is small enough to
-list, the largest ``l / g`` among all the configurations not tried yet; only when none is left,
+list, the largest ``l / g`` among the configurations not tried yet (at most ``MAX_SCORED`` of
+them, drawn at random, so that an ask late in a long study stays cheap); only when none is left,
 the best candidate as before.
 
 Points are compared by cell: a column's internal values map to an integer code (its grid cell,
@@ -22,11 +23,12 @@ import numpy as np
 from rheostat.samplers._parzen import Parzen
 from rheostat.samplers._parzen_column import CATEGORICAL, GRID, LOG_INT, Array, Column
 
-__all__ = ["ENUMERABLE", "untried_best"]
+__all__ = ["ENUMERABLE", "MAX_SCORED", "untried_best"]
 
-# The largest space whose untried configurations are listed and scored when every candidate has
-# been tried (a few milliseconds of kernel arithmetic).
+# The largest space whose untried configurations are listed when every candidate has been tried,
+# and the most of them scored (``g`` costs one kernel per observation at each).
 ENUMERABLE = 4096
+MAX_SCORED = 256
 
 
 def untried_best(
@@ -36,10 +38,12 @@ def untried_best(
     score: Array,
     l_model: Parzen,
     g_model: Parzen,
+    rng: np.random.Generator,
 ) -> Array:
     """The candidate with the largest ``score`` (``log l - log g``) outside ``tried`` (internal
     points, ``(n, d)``); else the best configuration outside ``tried`` of a space of at most
-    ``ENUMERABLE``; else the best candidate. Every column must be discrete."""
+    ``ENUMERABLE`` (of ``MAX_SCORED`` drawn with ``rng`` when more are left); else the best
+    candidate. Every column must be discrete."""
     sizes = [_size(c) for c in columns]
     seen = _ids(columns, sizes, tried)
     fresh = ~np.isin(_ids(columns, sizes, candidates), seen)
@@ -49,6 +53,8 @@ def untried_best(
     total = math.prod(sizes)
     if total <= ENUMERABLE and len(np.unique(seen)) < total:
         left = np.setdiff1d(np.arange(total), seen)
+        if len(left) > MAX_SCORED:
+            left = np.sort(rng.choice(left, MAX_SCORED, replace=False))
         points = _points(columns, sizes, left)
         best = int(np.argmax(l_model.log_pdf(points) - g_model.log_pdf(points)))
         return np.asarray(points[best])
