@@ -75,11 +75,10 @@ def best_point(obs: Observed, liars: Array, settings: Settings, seed: int) -> Ar
     again and again.
     """
     rng = np.random.default_rng(seed)
-    liars = np.reshape(np.asarray(liars, dtype=float), (-1, len(obs.rows.columns)))
+    liars = _as_rows(liars, obs)
     parts = []
-    for cols, l_model, g_model in _estimators(obs, liars, settings):
-        candidates = l_model.sample(rng, settings.n_candidates)
-        score = l_model.log_pdf(candidates) - g_model.log_pdf(candidates)
+    for cols, candidates, log_l, log_g, l_model, g_model in _drawn(obs, liars, settings, rng):
+        score = log_l - log_g
         if len(cols) == len(obs.rows.columns) and len(obs.rows.coded) == len(cols):
             tried = np.concatenate([obs.rows.x, liars])
             return untried_best(obs.rows.columns, tried, candidates, score, l_model, g_model, rng)
@@ -92,13 +91,29 @@ def scored_candidates(
 ) -> list[tuple[Array, Array, Array]]:
     """Per estimated part (all columns, or each column with ``multivariate=False``): the
     candidates drawn from ``l`` and ``log l`` and ``log g`` at them."""
-    rng = np.random.default_rng(seed)
-    liars = np.reshape(np.asarray(liars, dtype=float), (-1, len(obs.rows.columns)))
-    out = []
-    for _, l_model, g_model in _estimators(obs, liars, settings):
+    drawn = _drawn(obs, _as_rows(liars, obs), settings, np.random.default_rng(seed))
+    return [(candidates, log_l, log_g) for _, candidates, log_l, log_g, _, _ in drawn]
+
+
+def _as_rows(liars: Array, obs: Observed) -> Array:
+    return np.reshape(np.asarray(liars, dtype=float), (-1, len(obs.rows.columns)))
+
+
+def _drawn(
+    obs: Observed, liars: Array, settings: Settings, rng: np.random.Generator
+) -> Iterator[tuple[list[int], Array, Array, Array, Parzen, Parzen]]:
+    """Per estimated part, in order: its columns, the candidates drawn from ``l`` with ``rng``,
+    ``log l`` and ``log g`` at them, and ``l`` and ``g``."""
+    for cols, l_model, g_model in _estimators(obs, liars, settings):
         candidates = l_model.sample(rng, settings.n_candidates)
-        out.append((candidates, l_model.log_pdf(candidates), g_model.log_pdf(candidates)))
-    return out
+        yield (
+            cols,
+            candidates,
+            l_model.log_pdf(candidates),
+            g_model.log_pdf(candidates),
+            l_model,
+            g_model,
+        )
 
 
 def _estimators(
